@@ -1,0 +1,78 @@
+package checks
+
+import (
+	"cmp"
+	"slices"
+)
+
+// MatrixRow is, for one destination, every source of the inventory that may
+// reference it.
+type MatrixRow struct {
+	Dest *Instance
+	// Compatible are the sources the platform accepts, Warned those of them
+	// with a restore warning, Undecided those a missing fact leaves open.
+	Compatible []*Instance
+	Warned     []*Instance
+	Undecided  []*Instance
+}
+
+// Matrix visits one row per destination of instances, in input order within
+// each (region, account) group. Pairs across groups are always refused
+// (RULE-SAME-REGION, RULE-SAME-ACCOUNT), and within a group only sources no
+// newer than the destination can pass RULE-VERSION, so each destination looks
+// only at the sorted prefix of its group: the work is that of the answer, not
+// of every pair. The row's slices are reused: copy what you keep.
+func (p *Policy) Matrix(instances []Instance, visit func(MatrixRow) error) error {
+	type groupKey struct{ region, account string }
+	groups := map[groupKey][]*Instance{}
+	var order []groupKey
+	for i := range instances {
+		in := &instances[i]
+		k := groupKey{in.Region, in.Account}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], in)
+	}
+	var row MatrixRow
+	for _, k := range order {
+		members := groups[k]
+		byVersion := slices.Clone(members)
+		slices.SortStableFunc(byVersion, func(a, b *Instance) int { return a.Version.Compare(b.Version) })
+		for _, dest := range members {
+			row = MatrixRow{Dest: dest, Compatible: row.Compatible[:0], Warned: row.Warned[:0], Undecided: row.Undecided[:0]}
+			// The first source newer than dest ends the candidates.
+			end, _ := slices.BinarySearchFunc(byVersion, dest, func(a, t *Instance) int {
+				if c := a.Version.Compare(t.Version); c != 0 {
+					return c
+				}
+				return -1 // equal versions are candidates: search past them
+			})
+			for _, src := range byVersion[:end] {
+				if src == dest {
+					continue
+				}
+				v := p.Evaluate(dest.ID, dest, src.ID, src)
+				switch v.Decision() {
+				case Compatible:
+					row.Compatible = append(row.Compatible, src)
+					if v.Warned() {
+						row.Warned = append(row.Warned, src)
+					}
+				case Undecided:
+					row.Undecided = append(row.Undecided, src)
+				}
+			}
+			if err := visit(row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// compareIDs orders instances by ID, for stable listings.
+func compareIDs(a, b *Instance) int { return cmp.Compare(a.ID, b.ID) }
+
+// SortByID sorts instances by ID in place.
+func SortByID(in []*Instance) { slices.SortFunc(in, compareIDs) }

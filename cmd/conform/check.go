@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
+)
+
+const checkHelp = `Usage: conform check [--world FILE] --dest ID --source ID [-o text|json]
+       conform check [--world FILE] --matrix [-o text|json]
+
+Says whether the destination instance can reference the source instance's OSS
+snapshot repository (AddSnapshotRepo), rule by rule, before anyone calls the API.
+Instances come from a world file (WORLD.md); the default is the built-in world.
+
+Examples:
+  conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
+  conform check --world fleet.yaml --dest es-cn-a --source es-cn-b -o json
+  conform check --world fleet.json --matrix -o json > matrix.jsonl
+
+Exit codes:
+  0  compatible          1  not compatible      2  bad input or usage
+  3  undecided: a fact a rule needs is missing (e.g. a 6.7.0 kernel)
+
+Flags:
+`
+
+// checkJSON is the -o json form of one verdict. Its field names are read by
+// other tools: never rename one.
+type checkJSON struct {
+	Compatible  bool          `json:"compatible"`
+	Decision    string        `json:"decision"`
+	Destination string        `json:"destination"`
+	Source      string        `json:"source"`
+	APIError    *apiErrorJSON `json:"apiError"`
+	Rules       []ruleJSON    `json:"rules"`
+	Warnings    []string      `json:"warnings"`
+}
+
+type apiErrorJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type ruleJSON struct {
+	ID      string `json:"id"`
+	Verdict string `json:"verdict"`
+	Message string `json:"message"`
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); fs.PrintDefaults() }
+	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
+	dest := fs.String("dest", "", "destination instance ID: the one that gets the shared repository")
+	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
+	output := fs.String("o", "text", "output: text or json")
+	matrix := fs.Bool("matrix", false, "for every destination of the world, list the sources that may reference it")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *output != "text" && *output != "json" {
+		fmt.Fprintf(stderr, "conform check: -o %q is not an output (want text or json)\n", *output)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "conform check: unexpected argument %q (flags go before values: --dest ID --source ID)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if !*matrix && (*dest == "" || *source == "") {
+		fmt.Fprintln(stderr, "conform check: give both --dest ID and --source ID, or --matrix (see conform check --help)")
+		return exitUsage
+	}
+	w, err := world.LoadOrBuiltin(*worldPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform check: %v\n", err)
+		return exitUsage
+	}
+	if *matrix {
+		return printMatrix(w, *output == "json", stdout, stderr)
+	}
+	v := w.Policy.Evaluate(*dest, w.Instance(*dest), *source, w.Instance(*source))
+	if *output == "json" {
+		if err := json.NewEncoder(stdout).Encode(verdictJSON(&v)); err != nil {
+			fmt.Fprintf(stderr, "conform check: writing JSON: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		printVerdict(stdout, &v, useColour(stdout))
+	}
+	return exitForDecision(v.Decision())
+}
+
+func exitForDecision(d checks.Decision) int {
+	switch d {
+	case checks.Compatible:
+		return exitOK
+	case checks.Refused:
+		return exitFailed
+	}
+	return exitUndecided
+}
+
+func verdictJSON(v *checks.Verdict) checkJSON {
+	out := checkJSON{
+		Compatible:  v.Compatible(),
+		Decision:    v.Decision().String(),
+		Destination: v.DestID,
+		Source:      v.SourceID,
+		Warnings:    v.Warnings(),
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if e := v.APIError(); e != nil {
+		out.APIError = &apiErrorJSON{Code: e.Code, Message: e.Message}
+	}
+	for i, r := range checks.Rules() {
+		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Verdict: v.Results[i].Outcome.String(), Message: v.Message(i)})
+	}
+	return out
+}
+
+var marks = map[checks.Outcome]struct{ sign, colour string }{
+	checks.Pass:    {"✓", "\x1b[32m"},
+	checks.Fail:    {"✗", "\x1b[31m"},
+	checks.Warn:    {"!", "\x1b[33m"},
+	checks.Unknown: {"?", "\x1b[35m"},
+}
+
+func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
+	headline := map[checks.Decision]string{
+		checks.Compatible: "compatible: the platform will accept AddSnapshotRepo",
+		checks.Refused:    "not compatible: the platform will refuse AddSnapshotRepo",
+		checks.Undecided:  "undecided: a fact a rule needs is missing",
+	}[v.Decision()]
+	fmt.Fprintf(w, "destination %s ← source %s: %s\n", v.DestID, v.SourceID, headline)
+	width := 0
+	for _, r := range checks.Rules() {
+		width = max(width, len(r.ID))
+	}
+	for i, r := range checks.Rules() {
+		m := marks[v.Results[i].Outcome]
+		sign := m.sign
+		if colour {
+			sign = m.colour + sign + "\x1b[0m"
+		}
+		fmt.Fprintf(w, "  %s %-*s  %s\n", sign, width, r.ID, v.Message(i))
+	}
+	if e := v.APIError(); e != nil {
+		fmt.Fprintf(w, "the API would answer: %d %s %q\n", e.Status, e.Code, e.Message)
+	}
+}
+
+// useColour is true on a terminal, unless NO_COLOR is set (no-color.org).
+func useColour(w io.Writer) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {
+	out := bufio.NewWriterSize(stdout, 1<<20)
+	var buf []byte
+	err := w.Policy.Matrix(w.Instances, func(row checks.MatrixRow) error {
+		if asJSON {
+			buf = appendMatrixJSON(buf[:0], row)
+			_, err := out.Write(buf)
+			return err
+		}
+		d := row.Dest
+		fmt.Fprintf(out, "%s (%s, %s, %s): %d source(s)", d.ID, d.Version, d.Region, d.Account, len(row.Compatible))
+		if len(row.Compatible) > 0 {
+			fmt.Fprintf(out, ": %s", joinIDs(row.Compatible))
+		}
+		if len(row.Warned) > 0 {
+			fmt.Fprintf(out, "; with a restore warning: %s", joinIDs(row.Warned))
+		}
+		if len(row.Undecided) > 0 {
+			fmt.Fprintf(out, "; undecided: %s", joinIDs(row.Undecided))
+		}
+		_, err := out.WriteString("\n")
+		return err
+	})
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "conform check: writing the matrix: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func joinIDs(in []*checks.Instance) string {
+	ids := make([]string, len(in))
+	for i, x := range in {
+		ids[i] = x.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// appendMatrixJSON writes one JSON line by hand: a 100,000-instance matrix is
+// millions of IDs, and reflection-based encoding would dominate the run.
+// Field names: destination, region, account, version, count, compatible,
+// warned, undecided.
+func appendMatrixJSON(b []byte, row checks.MatrixRow) []byte {
+	d := row.Dest
+	b = append(b, `{"destination":`...)
+	b = strconv.AppendQuote(b, d.ID)
+	b = append(b, `,"region":`...)
+	b = strconv.AppendQuote(b, d.Region)
+	b = append(b, `,"account":`...)
+	b = strconv.AppendQuote(b, d.Account)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendQuote(b, d.Version.Raw)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(len(row.Compatible)), 10)
+	for _, f := range []struct {
+		name string
+		list []*checks.Instance
+	}{{"compatible", row.Compatible}, {"warned", row.Warned}, {"undecided", row.Undecided}} {
+		b = append(b, `,"`...)
+		b = append(b, f.name...)
+		b = append(b, `":[`...)
+		for i, x := range f.list {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, x.ID)
+		}
+		b = append(b, ']')
+	}
+	return append(b, "}\n"...)
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/snaprepo/conform/world"
+)
+
+func conform(t testing.TB, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckExitCodesOnTheBuiltinWorld(t *testing.T) {
+	tests := []struct {
+		name, dest, src string
+		exit            int
+		says            string
+	}{
+		{"compatible pair exits 0", "es-cn-cf710dest0000001", "es-cn-cf74src00000001", 0, "compatible"},
+		{"7.10 source refused by 7.9 destination exits 1", "es-cn-cf79src00000001", "es-cn-cf710dest0000001", 1, "✗ RULE-VERSION"},
+		{"unknown destination exits 1 with InstanceNotFound", "es-cn-nosuch", "es-cn-cf74src00000001", 1, "InstanceNotFound"},
+		{"activating destination exits 1 with InstanceActivating", "es-cn-cfactivating00001", "es-cn-cf74src00000001", 1, "InstanceActivating"},
+		{"unknown 6.7.0 kernel exits 3", "es-cn-cf67k130a0000001", "es-cn-cf67nokernel00001", 3, "? RULE-KERNEL-6.7"},
+		{"major gap warns and exits 0", "es-cn-cf710dest0000001", "es-cn-cf553src00000001", 0, "! RESTORE-COMPAT"},
+	}
+	t.Setenv("NO_COLOR", "1")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := conform(t, "check", "--dest", tt.dest, "--source", tt.src)
+			if code != tt.exit {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.exit, out, errOut)
+			}
+			if !strings.Contains(out, tt.says) {
+				t.Errorf("output lacks %q:\n%s", tt.says, out)
+			}
+			if strings.Contains(out, "\x1b[") {
+				t.Errorf("colour in output that is not a terminal")
+			}
+		})
+	}
+}
+
+func TestCheckJSONKeepsItsFieldNames(t *testing.T) {
+	code, out, _ := conform(t, "check", "--dest", "es-cn-cfactivating00001", "--source", "es-cn-cf74src00000001", "-o", "json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"compatible", "apiError", "rules", "warnings"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("field %q missing: %s", k, out)
+		}
+	}
+	apiErr := got["apiError"].(map[string]any)
+	if apiErr["code"] != "InstanceActivating" || apiErr["message"] != "Instance is activating." {
+		t.Errorf("apiError = %v", apiErr)
+	}
+	rule := got["rules"].([]any)[0].(map[string]any)
+	for _, k := range []string{"id", "verdict", "message"} {
+		if _, ok := rule[k]; !ok {
+			t.Errorf("rule field %q missing: %v", k, rule)
+		}
+	}
+	_, out, _ = conform(t, "check", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001", "-o", "json")
+	if !strings.Contains(out, `"apiError":null`) || !strings.Contains(out, `"compatible":true`) || !strings.Contains(out, `"warnings":[]`) {
+		t.Errorf("compatible JSON: %s", out)
+	}
+}
+
+func TestCheckBadInputExits2WithAClearMessage(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "world.yaml")
+	os.WriteFile(broken, []byte("region: r\naccounts: [{id: \"1\"}]\ninstances:\n  - {id: es-cn-x, account: \"1\", region: r, version: 7.1O}\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"broken world names file, instance, field and example", []string{"check", "--world", broken, "--dest", "a", "--source", "b"},
+			broken + `: instance es-cn-x: version: version "7.1O" is not a version (want e.g. 7.10.0_with_X-Pack)`},
+		{"missing world file", []string{"check", "--world", filepath.Join(dir, "nope.yaml"), "--dest", "a", "--source", "b"}, "nope.yaml"},
+		{"no source", []string{"check", "--dest", "a"}, "--source"},
+		{"bad output", []string{"check", "--dest", "a", "--source", "b", "-o", "xml"}, `-o "xml"`},
+		{"unknown flag", []string{"check", "--nope"}, "nope"},
+		{"unknown command", []string{"chek"}, `unknown command "chek"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := conform(t, tt.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(errOut, tt.says) {
+				t.Errorf("stderr lacks %q:\n%s", tt.says, errOut)
+			}
+		})
+	}
+}
+
+func TestCheckHelpShowsExamplesAndExitCodes(t *testing.T) {
+	code, _, errOut := conform(t, "check", "--help")
+	if code != 0 || !strings.Contains(errOut, "Examples:") || !strings.Contains(errOut, "3  undecided") {
+		t.Errorf("exit %d, help:\n%s", code, errOut)
+	}
+}
+
+func TestCheckMatrixJSONLines(t *testing.T) {
+	code, out, errOut := conform(t, "check", "--matrix", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	w, _ := world.Builtin()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(w.Instances) {
+		t.Fatalf("%d lines for %d instances", len(lines), len(w.Instances))
+	}
+	for _, l := range lines {
+		var row struct {
+			Destination string   `json:"destination"`
+			Count       int      `json:"count"`
+			Compatible  []string `json:"compatible"`
+			Warned      []string `json:"warned"`
+		}
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if row.Count != len(row.Compatible) {
+			t.Errorf("%s: count %d, %d listed", row.Destination, row.Count, len(row.Compatible))
+		}
+		if row.Destination == "es-cn-cfactivating00001" && row.Count != 0 {
+			t.Errorf("an activating destination takes no source: %s", l)
+		}
+		if row.Destination == "es-cn-cf710dest0000001" && (len(row.Warned) != 1 || row.Warned[0] != "es-cn-cf553src00000001") {
+			t.Errorf("7.10 destination: warned %v", row.Warned)
+		}
+	}
+	code, out, _ = conform(t, "check", "--matrix")
+	if code != 0 || !strings.Contains(out, "es-cn-cf710dest0000001 (7.10.0_with_X-Pack, cn-hangzhou, 1638000000000001):") {
+		t.Errorf("text matrix: %s", out)
+	}
+}
+
+// BenchmarkCheckMatrixCommand100k runs the whole `conform check --matrix -o
+// json` on a 100,000-instance JSON inventory: read, validate, compute, write.
+// Goal: under 5 s an operation.
+func BenchmarkCheckMatrixCommand100k(b *testing.B) {
+	data, err := json.Marshal(world.Synthetic(20, 50, 100, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "fleet.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		if code := run([]string{"check", "--world", path, "--matrix", "-o", "json"}, devnull, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

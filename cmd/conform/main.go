@@ -1,0 +1,58 @@
+// Command conform checks, serves and tests the Alibaba Cloud Elasticsearch
+// AddSnapshotRepo API: see README.md.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes, stable for scripts (README, "Exit codes").
+const (
+	exitOK        = 0 // compatible / nothing failed
+	exitFailed    = 1 // not compatible / a requirement failed
+	exitUsage     = 2 // bad input, usage or harness error
+	exitUndecided = 3 // a needed fact is missing
+	exitLookup    = 4 // a live lookup failed
+)
+
+const usage = `conform — checks, serves and tests the AddSnapshotRepo API of Alibaba Cloud Elasticsearch.
+
+Usage:
+  conform check   [flags]   is this (destination, source) pair compatible? (--help for flags)
+  conform serve   [flags]   run the reference implementation of the API
+  conform run     [flags]   run the conformance suite against an implementation
+  conform version           print the tool's and the requirement catalogue's versions
+
+Examples:
+  conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
+  conform serve --addr 127.0.0.1:9280
+  conform run
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "run":
+		return runSuite(args[1:], stdout, stderr)
+	case "version":
+		return runVersion(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "conform: unknown command %q (want check, serve, run or version)\n\n%s", args[0], usage)
+	return exitUsage
+}

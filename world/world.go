@@ -1,0 +1,358 @@
+// Package world loads the fixture world: the accounts, AccessKeys and
+// Elasticsearch instances an implementation under test holds (WORLD.md). The
+// reference server serves it, the suite reads it to know which instance plays
+// which part, and the checker reads its instances as an inventory.
+package world
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/fixtures"
+)
+
+// File is the pinned on-disk format of WORLD.md. Field names are a public
+// interface: never rename one.
+type File struct {
+	Region        string            `yaml:"region" json:"region"`
+	Accounts      []Account         `yaml:"accounts" json:"accounts"`
+	Instances     []InstanceRecord  `yaml:"instances" json:"instances"`
+	LatestKernels map[string]string `yaml:"latestKernels,omitempty" json:"latestKernels,omitempty"`
+	Repos         []Repo            `yaml:"repos,omitempty" json:"repos,omitempty"`
+}
+
+// Account is an Alibaba Cloud account and the AccessKeys that act for it.
+type Account struct {
+	ID         string      `yaml:"id" json:"id"`
+	Name       string      `yaml:"name,omitempty" json:"name,omitempty"`
+	AccessKeys []AccessKey `yaml:"accessKeys,omitempty" json:"accessKeys,omitempty"`
+}
+
+// AccessKey is an AccessKey pair. Secret may be left out of a world and
+// passed by environment instead.
+type AccessKey struct {
+	ID     string `yaml:"id" json:"id"`
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+}
+
+// InstanceRecord is one instance as the world file writes it.
+type InstanceRecord struct {
+	ID      string `yaml:"id" json:"id"`
+	Account string `yaml:"account" json:"account"`
+	Region  string `yaml:"region" json:"region"`
+	Version string `yaml:"version" json:"version"`
+	Edition string `yaml:"edition,omitempty" json:"edition,omitempty"`
+	Kernel  string `yaml:"kernel,omitempty" json:"kernel,omitempty"`
+	Status  string `yaml:"status,omitempty" json:"status,omitempty"`
+}
+
+// Repo is a shared repository that already exists: Instance references the
+// repository of RepoPath.
+type Repo struct {
+	Instance string `yaml:"instance" json:"instance"`
+	RepoPath string `yaml:"repoPath" json:"repoPath"`
+}
+
+// World is a loaded, validated world.
+type World struct {
+	// Name is where the world came from, for messages.
+	Name      string
+	Region    string
+	Accounts  []Account
+	Instances []checks.Instance
+	Repos     []Repo
+	Policy    checks.Policy
+	digest    string
+	byID      map[string]int
+	keys      map[string]keyOwner
+}
+
+type keyOwner struct {
+	account string
+	secret  string
+}
+
+// BuiltinName names the embedded world in messages.
+const BuiltinName = "built-in world (fixtures/world.yaml)"
+
+// Builtin loads the world embedded in the binary.
+func Builtin() (*World, error) {
+	return Parse(BuiltinName, fixtures.World)
+}
+
+// Load reads and validates a world file, YAML or JSON.
+func Load(path string) (*World, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("world: %w (pass --world with a readable world file, or leave it out for the built-in world)", err)
+	}
+	return Parse(path, data)
+}
+
+// LoadOrBuiltin loads path, or the built-in world when path is empty.
+func LoadOrBuiltin(path string) (*World, error) {
+	if path == "" {
+		return Builtin()
+	}
+	return Load(path)
+}
+
+// Problem is one thing wrong in a world file.
+type Problem struct {
+	Where string // e.g. "instance es-cn-x" or "accounts[2]"
+	Field string // e.g. "version"
+	Msg   string
+}
+
+// InvalidError lists every problem of a world file, not only the first.
+type InvalidError struct {
+	Name     string
+	Problems []Problem
+}
+
+func (e *InvalidError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problem(s):", e.Name, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+		if p.Where != "" {
+			b.WriteString(p.Where + ": ")
+		}
+		if p.Field != "" {
+			b.WriteString(p.Field + ": ")
+		}
+		b.WriteString(p.Msg)
+	}
+	return b.String()
+}
+
+// Parse decodes and validates a world. JSON (a document starting with "{")
+// goes through encoding/json, which is much faster on large inventories.
+func Parse(name string, data []byte) (*World, error) {
+	var f File
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%s: not a world file: %w (see WORLD.md for the format)", name, err)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%s: the file is empty (want a world: region, accounts, instances; see WORLD.md)", name)
+			}
+			return nil, fmt.Errorf("%s: not a world file: %w (see WORLD.md for the format)", name, err)
+		}
+	}
+	w, err := FromFile(name, &f)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	w.digest = "sha256:" + hex.EncodeToString(sum[:])
+	return w, nil
+}
+
+// FromFile validates a decoded world file whole and builds the World.
+func FromFile(name string, f *File) (*World, error) {
+	var probs []Problem
+	add := func(where, field, format string, args ...any) {
+		probs = append(probs, Problem{Where: where, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	w := &World{
+		Name:     name,
+		Region:   f.Region,
+		Accounts: f.Accounts,
+		Repos:    f.Repos,
+		Policy:   checks.DefaultPolicy(),
+		byID:     make(map[string]int, len(f.Instances)),
+		keys:     map[string]keyOwner{},
+	}
+	if f.Region == "" {
+		add("", "region", "missing (want the region the endpoint serves, e.g. cn-hangzhou)")
+	}
+	accounts := map[string]bool{}
+	for i, a := range f.Accounts {
+		where := fmt.Sprintf("accounts[%d]", i)
+		if a.ID == "" {
+			add(where, "id", "missing (want the account UID as a string, e.g. \"1638000000000001\")")
+			continue
+		}
+		where = "account " + a.ID
+		if accounts[a.ID] {
+			add(where, "id", "duplicate account id %q (ids must be unique)", a.ID)
+		}
+		accounts[a.ID] = true
+		for j, k := range a.AccessKeys {
+			if k.ID == "" {
+				add(where, fmt.Sprintf("accessKeys[%d].id", j), "missing (want an AccessKeyId, e.g. LTAI5tConformPrimary01)")
+				continue
+			}
+			if _, dup := w.keys[k.ID]; dup {
+				add(where, fmt.Sprintf("accessKeys[%d].id", j), "duplicate AccessKeyId %q (an AccessKey belongs to one account)", k.ID)
+			}
+			w.keys[k.ID] = keyOwner{account: a.ID, secret: k.Secret}
+		}
+	}
+	w.Instances = make([]checks.Instance, 0, len(f.Instances))
+	for i, rec := range f.Instances {
+		inst, ps := instanceFromRecord(i, rec, accounts)
+		probs = append(probs, ps...)
+		if rec.ID == "" {
+			continue
+		}
+		if _, dup := w.byID[rec.ID]; dup {
+			add("instance "+rec.ID, "id", "duplicate instance id %q (ids must be unique)", rec.ID)
+			continue
+		}
+		w.byID[rec.ID] = len(w.Instances)
+		w.Instances = append(w.Instances, inst)
+	}
+	for ver, k := range f.LatestKernels {
+		key, err := checks.ParseVersionKey(ver)
+		if err != nil {
+			add("latestKernels", ver, "%v", err)
+			continue
+		}
+		kv, err := checks.ParseKernel(k)
+		if err != nil {
+			add("latestKernels", ver, "%v", err)
+			continue
+		}
+		w.Policy.LatestKernels[key] = kv
+	}
+	for i, r := range f.Repos {
+		where := fmt.Sprintf("repos[%d]", i)
+		if _, ok := w.byID[r.Instance]; !ok {
+			add(where, "instance", "%q is not an instance of this world (name one listed under instances)", r.Instance)
+		}
+		if _, ok := w.byID[r.RepoPath]; !ok {
+			add(where, "repoPath", "%q is not an instance of this world (name one listed under instances)", r.RepoPath)
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &InvalidError{Name: name, Problems: probs}
+	}
+	return w, nil
+}
+
+func instanceFromRecord(i int, rec InstanceRecord, accounts map[string]bool) (checks.Instance, []Problem) {
+	var probs []Problem
+	where := fmt.Sprintf("instances[%d]", i)
+	if rec.ID != "" {
+		where = "instance " + rec.ID
+	}
+	add := func(field, format string, args ...any) {
+		probs = append(probs, Problem{Where: where, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	inst := checks.Instance{ID: rec.ID, Account: rec.Account, Region: rec.Region}
+	if rec.ID == "" {
+		add("id", "missing (want an instance ID, e.g. es-cn-n6w1o1x0w001c)")
+	} else if err := ValidID(rec.ID); err != nil {
+		add("id", "%v", err)
+	}
+	switch {
+	case rec.Account == "":
+		add("account", "missing (want the id of an account of this world)")
+	case !accounts[rec.Account]:
+		add("account", "%q is not an account of this world (add it under accounts, or name one that is there)", rec.Account)
+	}
+	if rec.Region == "" {
+		add("region", "missing (want a region ID, e.g. cn-hangzhou)")
+	}
+	var err error
+	if inst.Version, err = checks.ParseVersion(rec.Version); err != nil {
+		add("version", "%v", err)
+	}
+	if inst.Edition, err = checks.ParseEdition(rec.Edition); err != nil {
+		add("edition", "%v", err)
+	}
+	if rec.Kernel != "" {
+		if inst.Kernel, err = checks.ParseKernel(rec.Kernel); err != nil {
+			add("kernel", "%v", err)
+		}
+	}
+	status := rec.Status
+	if status == "" {
+		status = string(checks.StatusActive)
+	}
+	if inst.Status, err = checks.ParseStatus(status); err != nil {
+		add("status", "%v", err)
+	}
+	return inst, probs
+}
+
+// ValidID reports whether id can be an instance ID: 1 to 64 characters of
+// letters, digits, '-' and '_'. It is the one check the reference server
+// applies to IDs in paths and bodies too.
+func ValidID(id string) error {
+	if id == "" || len(id) > 64 {
+		return fmt.Errorf("instance ID %q must be 1 to 64 characters (e.g. es-cn-n6w1o1x0w001c)", truncate(id, 80))
+	}
+	for _, r := range id {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("instance ID %q may hold only letters, digits, '-' and '_' (e.g. es-cn-n6w1o1x0w001c)", truncate(id, 80))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Instance is the instance with that ID, or nil.
+func (w *World) Instance(id string) *checks.Instance {
+	if i, ok := w.byID[id]; ok {
+		return &w.Instances[i]
+	}
+	return nil
+}
+
+// VisibleTo is the instance with that ID if account may see it, else nil:
+// to a caller, another account's instance does not exist.
+func (w *World) VisibleTo(account, id string) *checks.Instance {
+	inst := w.Instance(id)
+	if inst == nil || inst.Account != account {
+		return nil
+	}
+	return inst
+}
+
+// KeyOwner is the account an AccessKeyId acts for, and its secret as the
+// world holds it ("" when the world leaves it out).
+func (w *World) KeyOwner(accessKeyID string) (account, secret string, ok bool) {
+	k, ok := w.keys[accessKeyID]
+	return k.account, k.secret, ok
+}
+
+// Account is the account with that ID, or nil.
+func (w *World) Account(id string) *Account {
+	for i := range w.Accounts {
+		if w.Accounts[i].ID == id {
+			return &w.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// Digest is the SHA-256 of the world's bytes, for reports.
+func (w *World) Digest() string { return w.digest }
