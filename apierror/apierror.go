@@ -38,6 +38,7 @@ var (
 	BodyTooLarge         = Error{Code: "RequestEntityTooLarge", Message: "The request body is larger than 1 MiB.", Status: http.StatusRequestEntityTooLarge}
 	UnsupportedMediaType = Error{Code: "UnsupportedMediaType", Message: "The Content-Type is not supported: send application/json or application/x-www-form-urlencoded.", Status: http.StatusUnsupportedMediaType}
 	InvalidParameter     = Error{Code: "InvalidParameter", Message: "A request parameter is not valid.", Status: http.StatusBadRequest}
+	InternalError        = Error{Code: "InternalError", Message: "The request processing has failed due to some unknown error.", Status: http.StatusInternalServerError}
 	NotFound             = Error{Code: "InvalidAction.NotFound", Message: "No operation of this API answers this method and path.", Status: http.StatusNotFound}
 )
 
@@ -50,6 +51,7 @@ var (
 	TimestampExpired      = Error{Code: "InvalidTimeStamp.Expired", Message: "Specified time stamp or date value is expired.", Status: http.StatusBadRequest}
 	NonceUsed             = Error{Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already.", Status: http.StatusBadRequest}
 	ContentHashMismatch   = Error{Code: "InvalidParameter.ContentSha256", Message: "The x-acs-content-sha256 header does not match the body received.", Status: http.StatusBadRequest}
+	ContentMD5Mismatch    = Error{Code: "InvalidParameter.ContentMD5", Message: "The Content-MD5 header does not match the body received.", Status: http.StatusBadRequest}
 	Forbidden             = Error{Code: "Forbidden.RAM", Message: "User not authorized to operate on the specified resource.", Status: http.StatusForbidden}
 )
 

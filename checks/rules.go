@@ -439,3 +439,13 @@ func okMessage(i int, v *Verdict) string {
 	}
 	return rules[i].Title
 }
+
+// RuleIndex is the index in Rules of the rule with that ID, or -1.
+func RuleIndex(id string) int {
+	for i := range rules {
+		if rules[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}

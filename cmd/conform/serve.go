@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/snaprepo/conform/server"
+	"github.com/snaprepo/conform/world"
+)
+
+const serveHelp = `Usage: conform serve [--addr HOST:PORT] [--world FILE] [--data-dir DIR] [--auth=on|off] [--log-level LEVEL]
+
+Runs the reference implementation of AddSnapshotRepo and its companion APIs
+(ListSnapshotReposByInstanceId, DeleteSnapshotRepo, ListAlternativeSnapshotRepos,
+DescribeInstance, ListInstance, DescribeRegions), checking both signature schemes
+the official SDKs use. Prints "listening on http://HOST:PORT" on stdout when ready;
+one log line per request on stderr. Stops cleanly on SIGINT or SIGTERM.
+
+Examples:
+  conform serve
+  conform serve --addr 127.0.0.1:0 --data-dir /var/lib/conform
+  conform serve --world vendor-world.yaml --auth=off
+
+Flags:
+`
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
+	addr := fs.String("addr", "127.0.0.1:9280", "address to listen on; port 0 picks a free one")
+	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
+	dataDir := fs.String("data-dir", "", "keep repositories across restarts in this directory (default: in memory)")
+	auth := fs.String("auth", "on", "check request signatures: on or off")
+	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "conform serve: unexpected argument %q (see conform serve --help)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *auth != "on" && *auth != "off" {
+		fmt.Fprintf(stderr, "conform serve: --auth %q is not a setting (want on or off)\n", *auth)
+		return exitUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "conform serve: --log-level %q is not a level (want debug, info, warn or error)\n", *logLevel)
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	w, err := world.LoadOrBuiltin(*worldPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform serve: %v\n", err)
+		return exitUsage
+	}
+	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "conform serve: %v\n", err)
+		return exitUsage
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", *addr, err)
+		return exitUsage
+	}
+	if *auth == "off" {
+		logger.Warn("signature checking is off (--auth=off): every request is served, as the account its AccessKeyId names or the world's first")
+	}
+	logger.Info("serving", "world", w.Name, "region", w.Region, "instances", len(w.Instances), "dataDir", *dataDir)
+	hs := server.HTTPServer(ln.Addr().String(), srv)
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		fmt.Fprintf(stderr, "conform serve: %v\n", err)
+		return exitUsage
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(stderr, "conform serve: shutdown: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}

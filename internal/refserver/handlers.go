@@ -1,0 +1,339 @@
+package refserver
+
+import (
+	"encoding/json"
+	"mime"
+	"net/url"
+	"strconv"
+
+	"github.com/snaprepo/conform/apierror"
+	"github.com/snaprepo/conform/checks"
+)
+
+// repoItem is one repository as ListSnapshotReposByInstanceId and
+// ListAlternativeSnapshotRepos answer it: instanceId and repoPath name the
+// source, snapWarehouse the repository's name on the destination.
+type repoItem struct {
+	InstanceID    string `json:"instanceId"`
+	RepoPath      string `json:"repoPath"`
+	SnapWarehouse string `json:"snapWarehouse"`
+	Status        string `json:"status"`
+}
+
+func newRepoItem(source string) repoItem {
+	return repoItem{InstanceID: source, RepoPath: source, SnapWarehouse: "aliyun_snapshot_from_" + source, Status: "available"}
+}
+
+// parseRepoPath reads repoPath from a JSON body, or from the form field
+// "body" that holds the JSON (the classic Go SDK's form).
+func (s *Server) parseRepoPath(x *exchange, body []byte) (string, *apierror.Error) {
+	ct := x.r.Header.Get("Content-Type")
+	media := ""
+	if ct != "" {
+		var err error
+		if media, _, err = mime.ParseMediaType(ct); err != nil {
+			e := apierror.UnsupportedMediaType
+			return "", &e
+		}
+	}
+	doc := body
+	switch media {
+	case "application/json", "":
+	case "application/x-www-form-urlencoded":
+		if s.cfg.Faults.IgnoreFormBody {
+			e := apierror.InvalidBody
+			return "", &e
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil || !form.Has("body") {
+			e := apierror.InvalidBody.WithMessage("A form body must carry the JSON document in the field body, e.g. body=%7B%22repoPath%22%3A%22es-cn-…%22%7D.")
+			return "", &e
+		}
+		doc = []byte(form.Get("body"))
+	default:
+		e := apierror.UnsupportedMediaType
+		return "", &e
+	}
+	var fields map[string]json.RawMessage
+	var repoPath string
+	if json.Unmarshal(doc, &fields) != nil || fields["repoPath"] == nil ||
+		json.Unmarshal(fields["repoPath"], &repoPath) != nil || repoPath == "" {
+		e := apierror.InvalidBody
+		return "", &e
+	}
+	return repoPath, nil
+}
+
+func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
+	x.action = "AddSnapshotRepo"
+	dest := s.destination(x.account, destID)
+	if dest == nil {
+		s.notFound(x, destID)
+		return
+	}
+	srcID, bad := s.parseRepoPath(x, body)
+	if bad != nil {
+		s.fail(x, *bad)
+		return
+	}
+	src := s.world.Instance(srcID)
+	if src == nil && s.cfg.Faults.AcceptUnknownSource {
+		s.store.Add(destID, srcID)
+		s.ok(x, s.result(true))
+		return
+	}
+	v := s.evaluate(destID, dest, srcID, src)
+	switch v.Decision() {
+	case checks.Compatible:
+		if _, err := s.store.Add(destID, srcID); err != nil {
+			s.log.Error("persisting a repository failed", "error", err)
+			s.fail(x, apierror.InternalError)
+			return
+		}
+		s.ok(x, s.result(true))
+	case checks.Refused:
+		e := v.APIError()
+		if s.cfg.Faults.HangOnActivating && e.Is(apierror.InstanceActivating.Code) {
+			<-x.r.Context().Done()
+			return
+		}
+		if s.cfg.Faults.RefusalCreates && src != nil {
+			s.store.Add(destID, srcID)
+		}
+		s.fail(x, *e)
+	default:
+		// A fact a rule needs is missing from the world: refuse with that
+		// rule's code rather than guess.
+		rule := checks.Rules()[v.Deciding()]
+		s.fail(x, rule.Refusal.WithMessage(v.Message(v.Deciding())))
+	}
+}
+
+// result is the success Result, honest unless ResultAsString is planted.
+func (s *Server) result(b bool) any {
+	if s.cfg.Faults.ResultAsString {
+		return strconv.FormatBool(b)
+	}
+	return b
+}
+
+// evaluate asks the rules, then plants the decision faults.
+func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, src *checks.Instance) checks.Verdict {
+	v := s.world.Policy.Evaluate(destID, dest, srcID, src)
+	f := &s.cfg.Faults
+	override := func(rule string, o checks.Outcome) {
+		if i := checks.RuleIndex(rule); i >= 0 {
+			v.Results[i].Outcome = o
+		}
+	}
+	if f.IgnoreRegion {
+		override("RULE-SAME-REGION", checks.Pass)
+	}
+	if f.IgnoreKernel {
+		override("RULE-KERNEL-6.7", checks.Pass)
+	}
+	if f.AllowSelf {
+		override("RULE-DISTINCT", checks.Pass)
+	}
+	if f.StringVersions && dest != nil && src != nil {
+		if src.Version.Raw > dest.Version.Raw {
+			override("RULE-VERSION", checks.Fail)
+		} else {
+			override("RULE-VERSION", checks.Pass)
+		}
+	}
+	return v
+}
+
+// notFound answers InstanceNotFound, or with the planted fault reveals that
+// another account's instance exists.
+func (s *Server) notFound(x *exchange, id string) {
+	if s.cfg.Faults.RevealOtherAccount && s.hidden(x.account, id) {
+		s.fail(x, apierror.Forbidden)
+		return
+	}
+	s.fail(x, apierror.InstanceNotFound)
+}
+
+func (s *Server) listSnapshotRepos(x *exchange, destID string) {
+	x.action = "ListSnapshotReposByInstanceId"
+	if s.destination(x.account, destID) == nil {
+		s.notFound(x, destID)
+		return
+	}
+	items := []repoItem{}
+	if !s.cfg.Faults.ListOmits {
+		for _, src := range s.store.List(destID) {
+			items = append(items, newRepoItem(src))
+		}
+	}
+	s.ok(x, items)
+}
+
+func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
+	x.action = "DeleteSnapshotRepo"
+	if s.destination(x.account, destID) == nil {
+		s.notFound(x, destID)
+		return
+	}
+	q := x.r.URL.Query()
+	src := q.Get("repoPath")
+	if src == "" {
+		s.fail(x, apierror.InvalidParameter.WithMessage("The query parameter repoPath is missing: name the source instance whose repository to remove."))
+		return
+	}
+	removed, err := s.store.Delete(destID, src)
+	switch {
+	case err != nil:
+		s.log.Error("persisting a deletion failed", "error", err)
+		s.fail(x, apierror.InternalError)
+	case !removed:
+		s.fail(x, apierror.RepoNotFound)
+	default:
+		s.ok(x, s.result(true))
+	}
+}
+
+// listAlternatives offers every instance the rules let the destination
+// reference; alreadySetItems=true also lists those it references already.
+func (s *Server) listAlternatives(x *exchange, destID string) {
+	x.action = "ListAlternativeSnapshotRepos"
+	dest := s.destination(x.account, destID)
+	if dest == nil {
+		s.notFound(x, destID)
+		return
+	}
+	withSet := false
+	if raw := x.r.URL.Query().Get("alreadySetItems"); raw != "" {
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			s.fail(x, apierror.InvalidParameter.WithMessage("alreadySetItems must be true or false, not "+strconv.Quote(truncate(raw, 40))+"."))
+			return
+		}
+		withSet = b
+	}
+	items := []repoItem{}
+	for i := range s.world.Instances {
+		src := &s.world.Instances[i]
+		if src.Account != x.account {
+			continue
+		}
+		v := s.evaluate(destID, dest, src.ID, src)
+		if v.Decision() != checks.Compatible {
+			continue
+		}
+		if !withSet && s.store.Has(destID, src.ID) {
+			continue
+		}
+		items = append(items, newRepoItem(src.ID))
+	}
+	s.ok(x, items)
+}
+
+// instanceJSON is DescribeInstance's Result (the fields conform knows of).
+type instanceJSON struct {
+	InstanceID       string         `json:"instanceId"`
+	Description      string         `json:"description"`
+	EsVersion        string         `json:"esVersion"`
+	Status           string         `json:"status"`
+	InstanceCategory string         `json:"instanceCategory"`
+	ResourceGroupID  string         `json:"resourceGroupId"`
+	ExtendConfigs    []extendConfig `json:"extendConfigs"`
+}
+
+type extendConfig struct {
+	ConfigType string `json:"configType"`
+	AliVersion string `json:"aliVersion"`
+}
+
+func describe(in *checks.Instance) instanceJSON {
+	category := string(in.Edition)
+	if in.Edition == checks.EditionStandard {
+		category = "x-pack"
+	}
+	out := instanceJSON{InstanceID: in.ID, Description: in.ID, EsVersion: in.Version.Raw, Status: string(in.Status),
+		InstanceCategory: category, ResourceGroupID: "rg-default", ExtendConfigs: []extendConfig{}}
+	if in.Kernel != nil {
+		out.ExtendConfigs = append(out.ExtendConfigs, extendConfig{ConfigType: "aliVersion", AliVersion: "ali" + in.Kernel.String()})
+	}
+	return out
+}
+
+func (s *Server) describeInstance(x *exchange, id string) {
+	x.action = "DescribeInstance"
+	in := s.destination(x.account, id)
+	if in == nil {
+		s.notFound(x, id)
+		return
+	}
+	s.ok(x, describe(in))
+}
+
+// listInstances answers ListInstance: the caller's instances in this region,
+// paged by page (from 1) and size (default 10, at most 100), with the total
+// in Headers.X-Total-Count as the SDK expects.
+func (s *Server) listInstances(x *exchange) {
+	x.action = "ListInstance"
+	q := x.r.URL.Query()
+	page, size := 1, 10
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"page", &page, 1 << 20}, {"size", &size, 100}} {
+		raw := q.Get(p.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > p.max {
+			s.fail(x, apierror.InvalidParameter.WithMessage(p.name+" must be a whole number from 1 to "+strconv.Itoa(p.max)+", not "+strconv.Quote(truncate(raw, 40))+"."))
+			return
+		}
+		*p.dst = n
+	}
+	var mine []instanceJSON
+	for i := range s.world.Instances {
+		in := &s.world.Instances[i]
+		if in.Account == x.account && in.Region == s.region {
+			mine = append(mine, describe(in))
+		}
+	}
+	total := len(mine)
+	from := min((page-1)*size, total)
+	to := min(from+size, total)
+	x.action = "ListInstance"
+	s.write(x, 200, struct {
+		RequestID string `json:"RequestId"`
+		Headers   struct {
+			XTotalCount int `json:"X-Total-Count"`
+		} `json:"Headers"`
+		Result []instanceJSON `json:"Result"`
+	}{RequestID: x.requestID, Headers: struct {
+		XTotalCount int `json:"X-Total-Count"`
+	}{total}, Result: append([]instanceJSON{}, mine[from:to]...)})
+}
+
+// describeRegions answers DescribeRegions with every region of the world.
+func (s *Server) describeRegions(x *exchange) {
+	x.action = "DescribeRegions"
+	seen := map[string]bool{}
+	type regionInfo struct {
+		RegionID       string `json:"regionId"`
+		RegionEndpoint string `json:"regionEndpoint"`
+		LocalName      string `json:"localName"`
+		Status         string `json:"status"`
+	}
+	out := []regionInfo{}
+	add := func(r string) {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, regionInfo{RegionID: r, RegionEndpoint: "elasticsearch." + r + ".aliyuncs.com", LocalName: r, Status: "available"})
+		}
+	}
+	add(s.world.Region)
+	for i := range s.world.Instances {
+		add(s.world.Instances[i].Region)
+	}
+	s.ok(x, out)
+}

@@ -1,0 +1,334 @@
+// Package refserver is the reference implementation of AddSnapshotRepo and
+// its companion operations. The public face is package server; this package
+// also holds the planted faults the suite's own tests switch on.
+package refserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apierror"
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
+)
+
+// MaxBody is the largest request body read; a larger one gets 413.
+const MaxBody = 1 << 20
+
+// drainLimit is how much of an oversized body is read and discarded before
+// answering, so the client sees the 413 instead of a reset connection.
+const drainLimit = 16 << 20
+
+// Config builds a Server.
+type Config struct {
+	World *world.World
+	// Region is the region this endpoint serves; default the world's.
+	Region string
+	// Auth checks signatures; off serves every request.
+	Auth bool
+	// DataDir keeps repositories across restarts; empty keeps them in memory.
+	DataDir string
+	Logger  *slog.Logger
+	// Now is the clock for signature dates; default time.Now.
+	Now    func() time.Time
+	Faults Faults
+}
+
+// Server is the reference implementation as an http.Handler.
+type Server struct {
+	cfg      Config
+	world    *world.World
+	region   string
+	store    *Store
+	verifier *acs.Verifier
+	log      *slog.Logger
+	hostID   string
+}
+
+// New builds a Server from its config.
+func New(cfg Config) (*Server, error) {
+	if cfg.World == nil {
+		return nil, errors.New("reference server: no world given")
+	}
+	if cfg.Region == "" {
+		cfg.Region = cfg.World.Region
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, world: cfg.World, region: cfg.Region, log: cfg.Logger,
+		hostID: "elasticsearch." + cfg.Region + ".aliyuncs.com"}
+	store, err := OpenStore(cfg.DataDir, cfg.World.Repos, &s.cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
+	s.store = store
+	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, 1<<20)
+	return s, nil
+}
+
+// Store is the server's repository state.
+func (s *Server) Store() *Store { return s.store }
+
+func (s *Server) secretOf(keyID string) (string, bool) {
+	_, secret, ok := s.world.KeyOwner(keyID)
+	return secret, ok && secret != ""
+}
+
+// exchange is one request and what is known of it so far, for the answer and
+// the log line.
+type exchange struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	action    string
+	account   string
+	status    int
+	code      string
+}
+
+func (s *Server) newRequestID() string {
+	if s.cfg.Faults.ConstantRequestID {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	h := strings.ToUpper(hex.EncodeToString(b[:]))
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// ServeHTTP answers one request. No input makes it panic or answer 5xx,
+// except a failure to persist state, which is the server's and says so.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := &exchange{w: w, r: r, requestID: s.newRequestID(), action: r.Header.Get(acs.HeaderAction)}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic answering a request", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.EscapedPath())
+			if x.status == 0 {
+				s.fail(x, apierror.InternalError)
+			}
+		}
+		s.log.Info("request", "method", r.Method, "path", truncate(r.URL.EscapedPath(), 200), "action", x.action,
+			"account", x.account, "status", x.status, "code", x.code, "duration", time.Since(start), "requestId", x.requestID)
+	}()
+	body, tooLarge, err := readBody(r)
+	switch {
+	case tooLarge && s.cfg.Faults.HugeBody5xx:
+		s.fail(x, apierror.InternalError)
+		return
+	case tooLarge:
+		s.fail(x, apierror.BodyTooLarge)
+		return
+	case err != nil:
+		s.fail(x, apierror.InvalidBody.WithMessage("The request body could not be read: "+err.Error()))
+		return
+	}
+	account, ok := s.authenticate(x, body)
+	if !ok {
+		return
+	}
+	x.account = account
+	s.route(x, body)
+}
+
+// readBody reads at most MaxBody bytes; past that it drains (bounded) and
+// reports tooLarge.
+func readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
+	if r.Body == nil {
+		return nil, false, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(body) > MaxBody {
+		io.CopyN(io.Discard, r.Body, drainLimit)
+		return nil, true, nil
+	}
+	return body, false, nil
+}
+
+func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool) {
+	auth := x.r.Header.Get(acs.HeaderAuthorization)
+	if !s.cfg.Auth || (auth == "" && s.cfg.Faults.AcceptUnsigned) {
+		return s.unverifiedAccount(auth), true
+	}
+	keyID, failure := s.verifier.Verify(x.r, body)
+	if failure != nil {
+		switch {
+		case s.cfg.Faults.AnySignature && failure.Err.Is(apierror.SignatureDoesNotMatch.Code):
+			keyID = credentialOf(auth)
+		case s.cfg.Faults.NoNonceCheck && (failure.Err.Is(apierror.NonceUsed.Code) || failure.Err.Is(apierror.TimestampExpired.Code)):
+			keyID = credentialOf(auth)
+		default:
+			s.fail(x, failure.Err)
+			return "", false
+		}
+	}
+	account, _, _ = s.world.KeyOwner(keyID)
+	return account, true
+}
+
+// unverifiedAccount is the caller's account when signatures are not checked:
+// the owner of the AccessKeyId named in Authorization if the world knows it,
+// else the world's first account.
+func (s *Server) unverifiedAccount(auth string) string {
+	if acct, _, ok := s.world.KeyOwner(credentialOf(auth)); ok {
+		return acct
+	}
+	if len(s.world.Accounts) > 0 {
+		return s.world.Accounts[0].ID
+	}
+	return ""
+}
+
+// credentialOf pulls the AccessKeyId out of an Authorization header of
+// either scheme, "" when there is none.
+func credentialOf(auth string) string {
+	if rest, ok := strings.CutPrefix(auth, acs.SchemeV1+" "); ok {
+		id, _, _ := strings.Cut(rest, ":")
+		return id
+	}
+	if rest, ok := strings.CutPrefix(auth, acs.SchemeV3+" "); ok {
+		for _, part := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// route dispatches on the escaped path, segment by segment: the standard
+// mux would clean ".." into a redirect and split "%2F", and both must reach
+// the handlers as instance IDs to be refused with an envelope.
+func (s *Server) route(x *exchange, body []byte) {
+	segs := strings.Split(strings.TrimPrefix(x.r.URL.EscapedPath(), "/"), "/")
+	if len(segs) < 2 || segs[0] != "openapi" {
+		s.fail(x, apierror.NotFound)
+		return
+	}
+	method := x.r.Method
+	switch {
+	case len(segs) == 2 && segs[1] == "instances" && method == http.MethodGet:
+		s.listInstances(x)
+		return
+	case len(segs) == 2 && segs[1] == "regions" && method == http.MethodGet:
+		s.describeRegions(x)
+		return
+	case segs[1] != "instances" || len(segs) < 3 || len(segs) > 4:
+		s.fail(x, apierror.NotFound)
+		return
+	}
+	id, err := url.PathUnescape(segs[2])
+	if err != nil {
+		id = segs[2]
+	}
+	tail := ""
+	if len(segs) == 4 {
+		tail = segs[3]
+	}
+	switch {
+	case tail == "" && method == http.MethodGet:
+		s.describeInstance(x, id)
+	case tail == "snapshot-repos" && method == http.MethodPost:
+		s.addSnapshotRepo(x, id, body)
+	case tail == "snapshot-repos" && method == http.MethodGet:
+		s.listSnapshotRepos(x, id)
+	case tail == "snapshot-repos" && method == http.MethodDelete:
+		s.deleteSnapshotRepo(x, id)
+	case tail == "alternative-snapshot-repos" && method == http.MethodGet:
+		s.listAlternatives(x, id)
+	default:
+		s.fail(x, apierror.NotFound)
+	}
+}
+
+// envelope is the error answer; the SDKs read these names case-sensitively.
+type envelope struct {
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message,omitempty"`
+	Recommend string `json:"Recommend"`
+}
+
+func (s *Server) fail(x *exchange, e apierror.Error) {
+	status := e.Status
+	if s.cfg.Faults.NotFoundAs404 && e.Is(apierror.InstanceNotFound.Code) {
+		status = http.StatusNotFound
+	}
+	msg := e.Message
+	if s.cfg.Faults.NoMessage {
+		msg = ""
+	}
+	x.code = e.Code
+	s.write(x, status, envelope{
+		RequestID: x.requestID,
+		HostID:    s.hostID,
+		Code:      e.Code,
+		Message:   msg,
+		Recommend: apierror.Recommend + "?q=" + url.QueryEscape(e.Code) + "&product=Elasticsearch&requestId=" + x.requestID,
+	})
+}
+
+func (s *Server) write(x *exchange, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		data = []byte(`{"Code":"InternalError","Message":"encoding the answer failed","RequestId":"` + x.requestID + `"}`)
+	}
+	h := x.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("x-acs-request-id", x.requestID)
+	x.status = status
+	x.w.WriteHeader(status)
+	x.w.Write(data)
+}
+
+// ok writes a success answer: {"RequestId": …, "Result": result}.
+func (s *Server) ok(x *exchange, result any) {
+	s.write(x, http.StatusOK, struct {
+		RequestID string `json:"RequestId"`
+		Result    any    `json:"Result"`
+	}{x.requestID, result})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// destination is the instance id names for the caller at this endpoint, or
+// nil: an instance of another account, or of another region, does not exist
+// for this caller here.
+func (s *Server) destination(account, id string) *checks.Instance {
+	inst := s.world.VisibleTo(account, id)
+	if inst == nil || inst.Region != s.region {
+		return nil
+	}
+	return inst
+}
+
+// hidden reports whether id is an instance of another account in this
+// region: the answer must not differ from a missing instance's.
+func (s *Server) hidden(account, id string) bool {
+	inst := s.world.Instance(id)
+	return inst != nil && inst.Account != account && inst.Region == s.region
+}

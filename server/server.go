@@ -1,0 +1,71 @@
+// Package server is the reference implementation of AddSnapshotRepo and its
+// companion operations as an http.Handler: build one from a world and serve
+// it, or mount it in httptest to use it as a fake in your own Go tests.
+// Every decision comes from package checks.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/snaprepo/conform/internal/refserver"
+	"github.com/snaprepo/conform/world"
+)
+
+// Options configure a Server.
+type Options struct {
+	// World holds the accounts, AccessKeys and instances served. Required.
+	World *world.World
+	// Region is the region this endpoint serves; default World.Region.
+	// Instances of other regions exist but are not destinations here.
+	Region string
+	// NoAuth turns signature checking off: a plain fake. The caller is then
+	// the account of the AccessKeyId in Authorization if the world knows it,
+	// else the world's first account.
+	NoAuth bool
+	// DataDir keeps repositories across restarts in DataDir/repos.json;
+	// empty keeps them in memory.
+	DataDir string
+	// Logger gets one line per request; nil logs nothing.
+	Logger *slog.Logger
+	// Now is the clock for signature dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the reference implementation.
+type Server struct {
+	inner *refserver.Server
+}
+
+// New builds a Server. It fails on a missing world, or a data dir whose
+// state file cannot be read whole.
+func New(o Options) (*Server, error) {
+	inner, err := refserver.New(refserver.Config{
+		World: o.World, Region: o.Region, Auth: !o.NoAuth, DataDir: o.DataDir, Logger: o.Logger, Now: o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{inner: inner}, nil
+}
+
+// ServeHTTP answers one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.inner.ServeHTTP(w, r) }
+
+// Repos is the sources the destination references now.
+func (s *Server) Repos(destination string) []string { return s.inner.Store().List(destination) }
+
+// HTTPServer wraps h in an http.Server with the timeouts a server on a
+// network needs: a slow or silent client cannot hold a connection forever.
+func HTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
