@@ -39,17 +39,18 @@ const (
 // Window is how far a request's date may be from the server's clock.
 const Window = 15 * time.Minute
 
-// Header names.
+// Header names, in Go's canonical form so that lookups do not allocate;
+// HTTP header names are case-insensitive on the wire.
 const (
 	HeaderDate          = "Date"
-	HeaderContentMD5    = "Content-MD5"
+	HeaderContentMD5    = "Content-Md5"
 	HeaderAuthorization = "Authorization"
-	HeaderAcsDate       = "x-acs-date"
-	HeaderNonce         = "x-acs-signature-nonce"
-	HeaderContentSHA256 = "x-acs-content-sha256"
-	HeaderSecurityToken = "x-acs-security-token"
-	HeaderAction        = "x-acs-action"
-	HeaderVersion       = "x-acs-version"
+	HeaderAcsDate       = "X-Acs-Date"
+	HeaderNonce         = "X-Acs-Signature-Nonce"
+	HeaderContentSHA256 = "X-Acs-Content-Sha256"
+	HeaderSecurityToken = "X-Acs-Security-Token"
+	HeaderAction        = "X-Acs-Action"
+	HeaderVersion       = "X-Acs-Version"
 )
 
 // NewNonce returns a random nonce for x-acs-signature-nonce.
@@ -61,19 +62,48 @@ func NewNonce() string {
 	return hex.EncodeToString(b[:])
 }
 
-// acsHeaders is every x-acs-* header of h as lower-cased name → value,
-// sorted by name.
-func acsHeaders(h http.Header) (names []string, values map[string]string) {
-	values = map[string]string{}
+// knownHeaders maps the lower-cased names signing deals with to their
+// canonical form, so the hot path neither lower-cases nor canonicalizes
+// (both allocate). Other names fall back to the general functions.
+var knownHeaders = map[string]string{
+	"x-acs-date": "X-Acs-Date", "x-acs-signature-nonce": "X-Acs-Signature-Nonce",
+	"x-acs-content-sha256": "X-Acs-Content-Sha256", "x-acs-action": "X-Acs-Action",
+	"x-acs-version": "X-Acs-Version", "x-acs-signature-method": "X-Acs-Signature-Method",
+	"x-acs-signature-version": "X-Acs-Signature-Version", "x-acs-security-token": "X-Acs-Security-Token",
+	"x-acs-credentials-provider": "X-Acs-Credentials-Provider", "content-type": "Content-Type",
+}
+
+// lowerOf maps canonical names back to lower case.
+var lowerOf = func() map[string]string {
+	m := make(map[string]string, len(knownHeaders))
+	for lower, canon := range knownHeaders {
+		m[canon] = lower
+	}
+	return m
+}()
+
+func canonical(lower string) string {
+	if c, ok := knownHeaders[lower]; ok {
+		return c
+	}
+	return http.CanonicalHeaderKey(lower)
+}
+
+// acsHeaders is the lower-cased names of every x-acs-* header of h, sorted.
+func acsHeaders(h http.Header) []string {
+	var names []string
 	for k, v := range h {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "x-acs-") && len(v) > 0 {
-			values[lk] = v[0]
-			names = append(names, lk)
+		if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
+			continue
 		}
+		lk, ok := lowerOf[k]
+		if !ok {
+			lk = strings.ToLower(k)
+		}
+		names = append(names, lk)
 	}
 	sort.Strings(names)
-	return names, values
+	return names
 }
 
 // StringToSignV1 is the ROA 1.0 string to sign (SIGNING.md). path is the
@@ -93,11 +123,10 @@ func StringToSignV1(method string, h http.Header, path string, query url.Values,
 		b.WriteString(v)
 		b.WriteByte('\n')
 	}
-	names, values := acsHeaders(h)
-	for _, n := range names {
+	for _, n := range acsHeaders(h) {
 		b.WriteString(n)
 		b.WriteByte(':')
-		b.WriteString(values[n])
+		b.WriteString(h.Get(canonical(n)))
 		b.WriteByte('\n')
 	}
 	b.WriteString(path)
@@ -187,8 +216,7 @@ func SignedHeaderNamesV3(h http.Header, host string) []string {
 	if h.Get("Content-Type") != "" {
 		names = append(names, "content-type")
 	}
-	acs, _ := acsHeaders(h)
-	names = append(names, acs...)
+	names = append(names, acsHeaders(h)...)
 	sort.Strings(names)
 	return names
 }
@@ -199,7 +227,11 @@ func headerValue(h http.Header, host, name string) string {
 	if name == "host" {
 		return host
 	}
-	return strings.Join(h.Values(name), ",")
+	vs := h[canonical(name)]
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	return strings.Join(vs, ",")
 }
 
 // CanonicalRequestV3 is the V3 canonical request over the named headers.

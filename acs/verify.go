@@ -120,13 +120,12 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 	for _, n := range signed {
 		inSigned[n] = true
 	}
-	names, _ := acsHeaders(r.Header)
-	for _, n := range append(names, "host") {
+	for _, n := range append(acsHeaders(r.Header), "host") {
 		if !inSigned[n] {
 			return "", fail(apierror.IncompleteSignature, "SignedHeaders must name host and every x-acs-* header; "+n+" is missing.")
 		}
 	}
-	if f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, HeaderAcsDate); f != nil {
+	if f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, "x-acs-date"); f != nil {
 		return "", f
 	}
 	nonce := r.Header.Get(HeaderNonce)

@@ -54,10 +54,12 @@ func (s *Server) parseRepoPath(x *exchange, body []byte) (string, *apierror.Erro
 		e := apierror.UnsupportedMediaType
 		return "", &e
 	}
-	var fields map[string]json.RawMessage
+	var fields struct {
+		RepoPath json.RawMessage `json:"repoPath"`
+	}
 	var repoPath string
-	if json.Unmarshal(doc, &fields) != nil || fields["repoPath"] == nil ||
-		json.Unmarshal(fields["repoPath"], &repoPath) != nil || repoPath == "" {
+	if json.Unmarshal(doc, &fields) != nil || fields.RepoPath == nil ||
+		json.Unmarshal(fields.RepoPath, &repoPath) != nil || repoPath == "" {
 		e := apierror.InvalidBody
 		return "", &e
 	}

@@ -122,6 +122,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.fail(x, apierror.InternalError)
 			}
 		}
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
+		}
 		s.log.Info("request", "method", r.Method, "path", truncate(r.URL.EscapedPath(), 200), "action", x.action,
 			"account", x.account, "status", x.status, "code", x.code, "duration", time.Since(start), "requestId", x.requestID)
 	}()

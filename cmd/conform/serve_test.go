@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apiclient"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// conformBinary builds cmd/conform once per test run: the process tests run
+// the real binary.
+func conformBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "conform-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "conform")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binary = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building conform: %v\n%s", buildErr, binary)
+	}
+	return binary
+}
+
+// served is a `conform serve` process.
+type served struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *bytes.Buffer
+	mu     *sync.Mutex
+}
+
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(conformBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, stderr: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	cmd.Stderr = lockedWriter{s.mu, s.stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-lines:
+		url, ok := strings.CutPrefix(line, "listening on ")
+		if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+			t.Fatalf("first stdout line %q, want listening on http://HOST:PORT", line)
+		}
+		s.url = url
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no listening line; stderr:\n%s", s.log())
+	}
+	return s
+}
+
+func (s *served) log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stderr.String()
+}
+
+// stop sends SIGTERM and wants a clean exit.
+func (s *served) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v; stderr:\n%s", err, s.log())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+var primaryCreds = acs.Credentials{AccessKeyID: "LTAI5tConformPrimary01", AccessKeySecret: "conform-primary-secret-01"}
+
+func TestServeProcessKeepsRepositoriesInItsDataDir(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, "--data-dir", dir)
+	c := apiclient.New(s.url, primaryCreds, apiclient.SignV3, 5*time.Second)
+	resp, err := c.Do(context.Background(), apiclient.AddJSON("es-cn-cf710dest0000001", "es-cn-cf79src00000001"))
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("add: %v %v", err, resp)
+	}
+	s.stop(t)
+	for _, want := range []string{"action=AddSnapshotRepo", "account=1638000000000001", "status=200", "method=POST", "duration="} {
+		if !strings.Contains(s.log(), want) {
+			t.Errorf("request log lacks %s:\n%s", want, s.log())
+		}
+	}
+
+	s = startServe(t, "--data-dir", dir)
+	c = apiclient.New(s.url, primaryCreds, apiclient.SignV1, 5*time.Second)
+	resp, err = c.Do(context.Background(), apiclient.List("es-cn-cf710dest0000001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := resp.Repos()
+	if err != nil || len(repos) != 1 || repos[0].RepoPath != "es-cn-cf79src00000001" {
+		t.Errorf("after restart: %v %v", repos, err)
+	}
+	s.stop(t)
+}
+
+func TestServeAuthOffSaysSo(t *testing.T) {
+	s := startServe(t, "--auth=off")
+	c := apiclient.New(s.url, primaryCreds, apiclient.Unsigned, 5*time.Second)
+	resp, err := c.Do(context.Background(), apiclient.Describe("es-cn-cf710dest0000001"))
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("unsigned describe with auth off: %v %v", err, resp)
+	}
+	s.stop(t)
+	if !strings.Contains(s.log(), "signature checking is off") {
+		t.Errorf("no warning at start:\n%s", s.log())
+	}
+}
+
+func TestServeBadInputExits2(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "repos.json"), []byte("{not json"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"bad auth", []string{"serve", "--auth", "maybe"}, `--auth "maybe"`},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, `--log-level "loud"`},
+		{"corrupt state", []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, "corrupt"},
+		{"bad address", []string{"serve", "--addr", "256.0.0.1:99999"}, "cannot listen"},
+		{"missing world", []string{"serve", "--world", filepath.Join(dir, "none.yaml")}, "none.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := conform(t, tt.args...)
+			if code != 2 || !strings.Contains(errOut, tt.says) {
+				t.Errorf("exit %d, stderr:\n%s", code, errOut)
+			}
+		})
+	}
+}
