@@ -1,0 +1,85 @@
+// Package catalogue is the requirement catalogue (REQUIREMENTS.md) as data,
+// read from fixtures/requirements.yaml: the one definition of every
+// requirement ID, its level, family and statement.
+package catalogue
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/snaprepo/conform/fixtures"
+)
+
+// Levels of a requirement.
+const (
+	Must   = "MUST"
+	Should = "SHOULD"
+)
+
+// Families, in report order: one spec file each in the suite.
+var familyOrder = []string{"request", "success", "errors", "rules", "auth", "robustness", "sdk"}
+
+// Requirement is one entry of the catalogue.
+type Requirement struct {
+	ID        string `yaml:"id" json:"id"`
+	Family    string `yaml:"family" json:"family"`
+	Level     string `yaml:"level" json:"level"`
+	Statement string `yaml:"statement" json:"statement"`
+	Source    string `yaml:"source" json:"source"`
+}
+
+// Catalogue is every requirement, in catalogue order.
+type Catalogue struct {
+	Version      string        `yaml:"version" json:"version"`
+	Requirements []Requirement `yaml:"requirements" json:"requirements"`
+	byID         map[string]int
+}
+
+// Builtin reads the embedded catalogue.
+func Builtin() (*Catalogue, error) { return Parse(fixtures.Requirements) }
+
+// Parse reads and checks a catalogue.
+func Parse(data []byte) (*Catalogue, error) {
+	var c Catalogue
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("requirements.yaml: %w", err)
+	}
+	if c.Version == "" {
+		return nil, fmt.Errorf("requirements.yaml: version: missing (want e.g. \"1.0.0\")")
+	}
+	c.byID = map[string]int{}
+	for i, r := range c.Requirements {
+		switch {
+		case r.ID == "":
+			return nil, fmt.Errorf("requirements.yaml: requirements[%d]: id: missing", i)
+		case r.Level != Must && r.Level != Should:
+			return nil, fmt.Errorf("requirements.yaml: %s: level %q is not a level (want MUST or SHOULD)", r.ID, r.Level)
+		case !slices.Contains(familyOrder, r.Family):
+			return nil, fmt.Errorf("requirements.yaml: %s: family %q is not a family (want one of %v)", r.ID, r.Family, familyOrder)
+		case r.Statement == "":
+			return nil, fmt.Errorf("requirements.yaml: %s: statement: missing", r.ID)
+		}
+		if _, dup := c.byID[r.ID]; dup {
+			return nil, fmt.Errorf("requirements.yaml: %s: duplicate id", r.ID)
+		}
+		c.byID[r.ID] = i
+	}
+	return &c, nil
+}
+
+// Lookup is the requirement with that ID.
+func (c *Catalogue) Lookup(id string) (Requirement, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return Requirement{}, false
+	}
+	return c.Requirements[i], true
+}
+
+// Families lists the families in report order.
+func Families() []string { return slices.Clone(familyOrder) }

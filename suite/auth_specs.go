@@ -1,0 +1,94 @@
+package suite
+
+import (
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/apierror"
+)
+
+func (e *env) authSpecs() {
+	Describe("auth", func() {
+		BeforeEach(func() { e.need(CapAuth) })
+
+		It(title("a request with no signature is refused and creates nothing", "AUTH-REQUIRED"), e.req("AUTH-REQUIRED"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			expectRefused(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.Unsigned), apiclient.AddJSON(p.Dest, p.Source), p), "")
+			e.expectNothingCreated(ctx, p)
+		})
+
+		DescribeTable(title("a request signed with the wrong secret is refused with SignatureDoesNotMatch", "AUTH-BAD-SIGNATURE"),
+			func(ctx SpecContext, sig apiclient.Signature) {
+				p := use(e.cases.compatible())
+				wrong := *e.cfg.Credentials
+				wrong.AccessKeySecret += "-wrong"
+				expectRefused(e.add(ctx, e.client.With(wrong, sig), apiclient.AddJSON(p.Dest, p.Source), p), apierror.SignatureDoesNotMatch.Code)
+				e.expectNothingCreated(ctx, p)
+			},
+			Entry("ACS3-HMAC-SHA256", e.req("AUTH-BAD-SIGNATURE"), apiclient.SignV3),
+			Entry("ROA 1.0", e.req("AUTH-BAD-SIGNATURE"), apiclient.SignV1),
+		)
+
+		It(title("an unknown AccessKeyId is refused with InvalidAccessKeyId.NotFound", "AUTH-UNKNOWN-KEY"), e.req("AUTH-UNKNOWN-KEY"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			nobody := acs.Credentials{AccessKeyID: "LTAI5tConformNobody" + acs.NewNonce()[:6], AccessKeySecret: "nobody"}
+			expectRefused(e.add(ctx, e.client.With(nobody, e.cfg.Signature), apiclient.AddJSON(p.Dest, p.Source), p), apierror.UnknownAccessKey.Code)
+		})
+
+		It(title("ROA signature 1.0 as the classic SDK sends it (form body, Content-MD5, no nonce) is accepted", "AUTH-V1"), e.req("AUTH-V1"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV1), apiclient.AddForm(p.Dest, p.Source), p))
+		})
+
+		It(title("ACS3-HMAC-SHA256 as current SDKs send it is accepted", "AUTH-V3"), e.req("AUTH-V3"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV3), apiclient.AddJSON(p.Dest, p.Source), p))
+		})
+
+		DescribeTable(title("a stale date or a reused nonce is refused", "AUTH-REPLAY"),
+			func(ctx SpecContext, sig apiclient.Signature, stale bool) {
+				p := use(e.cases.compatible())
+				c := e.client.With(*e.cfg.Credentials, sig)
+				r := apiclient.AddJSON(p.Dest, p.Source)
+				if stale {
+					r.At = time.Now().Add(-20 * time.Minute)
+					expectRefused(e.add(ctx, c, r, p), "")
+					e.expectNothingCreated(ctx, p)
+					return
+				}
+				r.Nonce = "conform-replay-" + acs.NewNonce()
+				first := e.add(ctx, c, r, p)
+				if first.Status != 200 {
+					Fail(fmt.Sprintf("[%s] expected the first use of a nonce to succeed\n%s", ids(), first))
+				}
+				expectRefused(e.send(ctx, c, r), "")
+			},
+			Entry("date 20 minutes old, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, true),
+			Entry("date 20 minutes old, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, true),
+			Entry("nonce used twice, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, false),
+		)
+
+		It(title("another account's destination is InstanceNotFound, like one that does not exist", "AUTH-TENANT"), e.req("AUTH-TENANT"), func(ctx SpecContext) {
+			theirs := use(e.cases.otherAccountDest())
+			missing := use(e.cases.missingDest())
+			By(theirs.Why)
+			nf := apierror.InstanceNotFound
+			got := e.add(ctx, e.client, apiclient.AddJSON(theirs.Dest, theirs.Source), theirs)
+			expectError(got, nf.Status, nf.Code, nf.Message)
+			ref := e.send(ctx, e.client, apiclient.AddJSON(missing.Dest, missing.Source))
+			if got.Status != ref.Status || got.Code != ref.Code || got.Message != ref.Message {
+				Fail(fmt.Sprintf("[%s] another account's destination is answered unlike a missing one\ntheirs: %s\nmissing: %s", ids(), got, ref))
+			}
+			if e.cfg.has(CapDescribe) {
+				expectError(e.send(ctx, e.client, apiclient.Describe(theirs.Dest)), nf.Status, nf.Code, nf.Message)
+			}
+			if e.cfg.has(CapList) {
+				expectError(e.send(ctx, e.client, apiclient.List(theirs.Dest)), nf.Status, nf.Code, nf.Message)
+			}
+		})
+	})
+}

@@ -1,0 +1,225 @@
+package suite
+
+import (
+	"fmt"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
+)
+
+// pair is a (destination, source) pair the suite sends.
+type pair struct {
+	Dest, Source string
+	// Why says what makes the pair fit its case, for spec output.
+	Why string
+}
+
+// found is a case the world can or cannot exercise.
+type found struct {
+	pair
+	ok bool
+	// missing says what to add to the world when !ok.
+	missing string
+}
+
+// candidate is one ordered pair of the world with the oracle's verdict, as
+// the endpoint under test must see it.
+type candidate struct {
+	dest, src *checks.Instance
+	verdict   checks.Verdict
+}
+
+// cases are the instances of the world that exercise each requirement,
+// chosen with the rules engine as oracle.
+type cases struct {
+	w        *world.World
+	account  string
+	region   string
+	all      []candidate
+	existing map[[2]string]bool
+	// unknown IDs, fresh each run so that no state can match them.
+	unknownDest, unknownSource string
+}
+
+func newCases(w *world.World, account, region string) *cases {
+	c := &cases{w: w, account: account, region: region, existing: map[[2]string]bool{}}
+	for _, r := range w.Repos {
+		c.existing[[2]string{r.Instance, r.RepoPath}] = true
+	}
+	nonce := acs.NewNonce()[:12]
+	c.unknownDest = "es-cn-conformnodst" + nonce
+	c.unknownSource = "es-cn-conformnosrc" + nonce
+	for i := range w.Instances {
+		d := &w.Instances[i]
+		if c.destination(d.ID) == nil {
+			continue
+		}
+		for j := range w.Instances {
+			s := &w.Instances[j]
+			if c.existing[[2]string{d.ID, s.ID}] {
+				continue
+			}
+			c.all = append(c.all, candidate{dest: d, src: s, verdict: w.Policy.Evaluate(d.ID, d, s.ID, s)})
+		}
+	}
+	return c
+}
+
+// destination is the instance the endpoint must treat as an existing
+// destination for the caller: of the caller's account and the endpoint's region.
+func (c *cases) destination(id string) *checks.Instance {
+	in := c.w.VisibleTo(c.account, id)
+	if in == nil || in.Region != c.region {
+		return nil
+	}
+	return in
+}
+
+// expect is the oracle's verdict for any pair as the endpoint sees it.
+func (c *cases) expect(destID, srcID string) checks.Verdict {
+	return c.w.Policy.Evaluate(destID, c.destination(destID), srcID, c.w.Instance(srcID))
+}
+
+// onlyFails reports whether exactly the rule id refuses the pair.
+func onlyFails(v *checks.Verdict, id string) bool {
+	want := checks.RuleIndex(id)
+	for i, r := range v.Results {
+		if (r.Outcome == checks.Fail) != (i == want) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cases) find(missing string, pred func(*candidate) bool) found {
+	for i := range c.all {
+		if pred(&c.all[i]) {
+			k := &c.all[i]
+			return found{pair: pair{Dest: k.dest.ID, Source: k.src.ID,
+				Why: fmt.Sprintf("destination %s (%s), source %s (%s)", k.dest.ID, k.dest.Version, k.src.ID, k.src.Version)}, ok: true}
+		}
+	}
+	return found{missing: "the world cannot exercise this: add " + missing}
+}
+
+func compatible(k *candidate) bool { return k.verdict.Decision() == checks.Compatible }
+
+func (c *cases) compatible() found {
+	return c.find(fmt.Sprintf("two active instances of account %s in %s, the source no newer than the destination", c.account, c.region),
+		func(k *candidate) bool { return compatible(k) && !k.verdict.Warned() })
+}
+
+func (c *cases) equalVersion() found {
+	return c.find("two instances of one version (e.g. 7.10.0_with_X-Pack and 7.10_with_X-Pack)",
+		func(k *candidate) bool { return compatible(k) && k.src.Version.Compare(k.dest.Version) == 0 })
+}
+
+// numericallyOlder is a compatible pair whose version strings sort the other
+// way: 7.9 into 7.10.
+func (c *cases) numericallyOlder() found {
+	return c.find("a 7.9 source and a 7.10 destination (versions whose strings sort the other way)",
+		func(k *candidate) bool {
+			return compatible(k) && k.src.Version.Compare(k.dest.Version) < 0 && k.src.Version.Raw > k.dest.Version.Raw
+		})
+}
+
+func (c *cases) newer(by string) found {
+	return c.find("a source newer than its destination by "+by+" (e.g. 7.10 source, 7.9 destination for minor)",
+		func(k *candidate) bool {
+			if !onlyFails(&k.verdict, "RULE-VERSION") {
+				return false
+			}
+			s, d := k.src.Version.Number, k.dest.Version.Number
+			switch by {
+			case "major":
+				return s.Major() > d.Major()
+			case "minor":
+				return s.Major() == d.Major() && s.Minor() > d.Minor()
+			}
+			return s.Major() == d.Major() && s.Minor() == d.Minor() && s.Patch() > d.Patch()
+		})
+}
+
+func (c *cases) refusedOnlyBy(rule, missing string) found {
+	return c.find(missing, func(k *candidate) bool { return onlyFails(&k.verdict, rule) })
+}
+
+// kernelAccepted is a 6.7.0 Standard pair the kernel rule lets through:
+// bothLatest picks the both-on-the-latest-kernel case, else a later
+// destination kernel.
+func (c *cases) kernelAccepted(bothLatest bool) found {
+	what := "two 6.7.0 Standard instances, the destination on a later kernel"
+	if bothLatest {
+		what = "two 6.7.0 Standard instances both on the latest kernel (latestKernels)"
+	}
+	return c.find(what, func(k *candidate) bool {
+		if !compatible(k) || !k.dest.Version.Is(6, 7, 0) || !k.src.Version.Is(6, 7, 0) ||
+			k.dest.Edition != checks.EditionStandard || k.src.Edition != checks.EditionStandard {
+			return false
+		}
+		return bothLatest == k.dest.Kernel.Equal(k.src.Kernel)
+	})
+}
+
+// kernelRefused lists the 6.7.0 pairs refused by the kernel rule alone:
+// one with an earlier destination kernel, one with equal kernels short of the latest.
+func (c *cases) kernelRefused(equal bool) found {
+	what := "two 6.7.0 Standard instances, the destination on an earlier kernel"
+	if equal {
+		what = "two 6.7.0 Standard instances on the same kernel, older than the latest"
+	}
+	return c.find(what, func(k *candidate) bool {
+		return onlyFails(&k.verdict, "RULE-KERNEL-6.7") && equal == k.dest.Kernel.Equal(k.src.Kernel)
+	})
+}
+
+// destWithStatus is a destination of the caller in one of statuses, paired
+// with a source that is otherwise fine.
+func (c *cases) destWithStatus(rule string, statuses ...checks.Status) found {
+	return c.find(fmt.Sprintf("an instance of account %s in %s with status %v", c.account, c.region, statuses),
+		func(k *candidate) bool {
+			if !onlyFails(&k.verdict, rule) {
+				return false
+			}
+			for _, s := range statuses {
+				if k.dest.Status == s {
+					return true
+				}
+			}
+			return false
+		})
+}
+
+// missingDest pairs an unknown destination with a source of the caller.
+func (c *cases) missingDest() found {
+	ok := c.compatible()
+	if !ok.ok {
+		return ok
+	}
+	return found{pair: pair{Dest: c.unknownDest, Source: ok.Source, Why: "a destination ID no world holds"}, ok: true}
+}
+
+// missingSource pairs a good destination with an unknown source.
+func (c *cases) missingSource() found {
+	ok := c.compatible()
+	if !ok.ok {
+		return ok
+	}
+	return found{pair: pair{Dest: ok.Dest, Source: c.unknownSource, Why: "a source ID no world holds"}, ok: true}
+}
+
+// otherAccountDest is an instance of another account in the endpoint's region.
+func (c *cases) otherAccountDest() found {
+	ok := c.compatible()
+	if !ok.ok {
+		return ok
+	}
+	for i := range c.w.Instances {
+		in := &c.w.Instances[i]
+		if in.Account != c.account && in.Region == c.region {
+			return found{pair: pair{Dest: in.ID, Source: ok.Source, Why: "destination " + in.ID + " of account " + in.Account}, ok: true}
+		}
+	}
+	return found{missing: fmt.Sprintf("the world cannot exercise this: add an instance of another account than %s in %s", c.account, c.region)}
+}

@@ -1,0 +1,184 @@
+// Package suite is the conformance suite for the AddSnapshotRepo API of
+// Alibaba Cloud Elasticsearch: Ginkgo specs that drive any implementation
+// over HTTP and report per requirement (REQUIREMENTS.md).
+//
+// A vendor runs it from their own go test:
+//
+//	func TestConformance(t *testing.T) {
+//		w, _ := world.Load("testdata/world.yaml")
+//		suite.Run(t, suite.Config{Endpoint: "http://127.0.0.1:9280", World: w})
+//	}
+//
+// and conform run calls the same Run from main.
+package suite
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/world"
+)
+
+// Capability is an optional operation of the API an implementation may lack.
+type Capability string
+
+// The capabilities, one per companion operation, plus signature checking.
+const (
+	CapList         Capability = "list"         // ListSnapshotReposByInstanceId
+	CapDelete       Capability = "delete"       // DeleteSnapshotRepo
+	CapAlternatives Capability = "alternatives" // ListAlternativeSnapshotRepos
+	CapDescribe     Capability = "describe"     // DescribeInstance
+	CapAuth         Capability = "auth"         // signature checking
+)
+
+// AllCapabilities is every capability, the default.
+func AllCapabilities() []Capability {
+	return []Capability{CapList, CapDelete, CapAlternatives, CapDescribe, CapAuth}
+}
+
+var capabilityOps = map[Capability]string{
+	CapList: "ListSnapshotReposByInstanceId", CapDelete: "DeleteSnapshotRepo",
+	CapAlternatives: "ListAlternativeSnapshotRepos", CapDescribe: "DescribeInstance", CapAuth: "signature checking",
+}
+
+// ParseCapabilities reads a comma-separated list such as "list,delete".
+func ParseCapabilities(s string) ([]Capability, error) {
+	var out []Capability
+	for _, part := range strings.Split(s, ",") {
+		c := Capability(strings.TrimSpace(part))
+		if c == "" {
+			continue
+		}
+		if _, ok := capabilityOps[c]; !ok {
+			return nil, fmt.Errorf("capability %q is not one of list, delete, alternatives, describe, auth", c)
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Config is everything a run needs.
+type Config struct {
+	// Endpoint is the implementation's base URL, e.g. http://127.0.0.1:9280.
+	Endpoint string
+	// World is the state the implementation holds. Required.
+	World *world.World
+	// Region the endpoint serves; default World.Region.
+	Region string
+	// Credentials sign the requests; default: from the environment
+	// (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET), else the world's first
+	// AccessKey that has a secret.
+	Credentials *acs.Credentials
+	// Capabilities the implementation has; nil means all.
+	Capabilities []Capability
+	// Signature is the default scheme, v3 unless set.
+	Signature apiclient.Signature
+	// Timeout bounds each request; default 10 s.
+	Timeout time.Duration
+	// Exhaustive adds one spec per ordered (destination, source) pair.
+	Exhaustive bool
+	// LabelFilter is a Ginkgo label filter, e.g. "MUST" or "RULE-VERSION".
+	LabelFilter string
+	// RandomizeAll runs specs in random order; Seed fixes it.
+	RandomizeAll bool
+	Seed         int64
+	// DryRun walks the specs without sending a request.
+	DryRun bool
+	// Verbose makes Ginkgo report every spec.
+	Verbose bool
+	// NoColor turns Ginkgo's colours off.
+	NoColor bool
+}
+
+// HarnessError is a problem with the run itself — bad configuration, a world
+// that cannot be used, an endpoint that does not answer — found before any
+// spec runs.
+type HarnessError struct{ Msg string }
+
+func (e *HarnessError) Error() string { return e.Msg }
+
+func harness(format string, args ...any) error {
+	return &HarnessError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// has reports whether the implementation has capability c.
+func (c *Config) has(cap Capability) bool {
+	return c.Capabilities == nil || slices.Contains(c.Capabilities, cap)
+}
+
+// normalize fills defaults and checks the configuration; every problem is
+// a HarnessError.
+func (c *Config) normalize() error {
+	if c.World == nil {
+		return harness("no world: pass --world FILE or use the built-in world")
+	}
+	if c.Endpoint == "" {
+		return harness("no endpoint: pass --endpoint URL (e.g. http://127.0.0.1:9280)")
+	}
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return harness("endpoint %q is not an http(s) URL (want e.g. http://127.0.0.1:9280)", c.Endpoint)
+	}
+	if c.Region == "" {
+		c.Region = c.World.Region
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Timeout < 0 {
+		return harness("timeout %s is negative (want e.g. 10s)", c.Timeout)
+	}
+	switch c.Signature {
+	case "":
+		c.Signature = apiclient.SignV3
+	case apiclient.SignV1, apiclient.SignV3:
+	default:
+		return harness("signature %q is not a scheme (want v1 or v3)", c.Signature)
+	}
+	if c.Credentials == nil {
+		creds, err := credentialsFor(c.World)
+		if err != nil {
+			return err
+		}
+		c.Credentials = creds
+	}
+	if _, _, ok := c.World.KeyOwner(c.Credentials.AccessKeyID); !ok {
+		return harness("AccessKeyId %q is not an AccessKey of any account in %s: add it under accounts[].accessKeys so the suite knows whose instances are whose", c.Credentials.AccessKeyID, c.World.Name)
+	}
+	return nil
+}
+
+// credentialsFor picks the signing credentials: the environment first, then
+// the world's first AccessKey with a secret.
+func credentialsFor(w *world.World) (*acs.Credentials, error) {
+	id, secret := os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	if id != "" || secret != "" {
+		if id == "" || secret == "" {
+			return nil, harness("set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or neither")
+		}
+		return &acs.Credentials{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN")}, nil
+	}
+	for _, a := range w.Accounts {
+		for _, k := range a.AccessKeys {
+			if k.Secret != "" {
+				return &acs.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret}, nil
+			}
+		}
+	}
+	return nil, harness("no credentials: %s holds no AccessKey secret; set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", w.Name)
+}
+
+// IsHarness reports whether err is a HarnessError.
+func IsHarness(err error) bool {
+	var h *HarnessError
+	return errors.As(err, &h)
+}

@@ -1,0 +1,273 @@
+package suite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/report"
+)
+
+// env is what every spec of one run shares: configuration, client, cases.
+type env struct {
+	cfg     Config
+	cat     *catalogue.Catalogue
+	account string
+	client  *apiclient.Client
+	cases   *cases
+}
+
+func newEnv(cfg Config, cat *catalogue.Catalogue) *env {
+	account, _, _ := cfg.World.KeyOwner(cfg.Credentials.AccessKeyID)
+	return &env{
+		cfg:     cfg,
+		cat:     cat,
+		account: account,
+		client:  apiclient.New(cfg.Endpoint, *cfg.Credentials, cfg.Signature, cfg.Timeout),
+		cases:   newCases(cfg.World, account, cfg.Region),
+	}
+}
+
+// req labels a spec with its requirement IDs and their levels, from the
+// catalogue. An unknown ID stops the run while the specs are being built.
+func (e *env) req(ids ...string) Labels {
+	labels := Labels{}
+	for _, id := range ids {
+		r, ok := e.cat.Lookup(id)
+		if !ok {
+			panic(fmt.Sprintf("suite: spec labelled with %q, which is not in requirements.yaml", id))
+		}
+		labels = append(labels, id)
+		if !strings.Contains(strings.Join(labels, ","), r.Level) {
+			labels = append(labels, r.Level)
+		}
+	}
+	return labels
+}
+
+// title opens a spec's text with its requirement IDs, so JUnit names and
+// console lines start with them.
+func title(text string, ids ...string) string { return strings.Join(ids, " ") + ": " + text }
+
+// need skips the spec, as disabled, when a capability is off.
+func (e *env) need(caps ...Capability) {
+	for _, c := range caps {
+		if !e.cfg.has(c) {
+			Skip(fmt.Sprintf("%scapability %s (%s) is off", report.DisabledPrefix, c, capabilityOps[c]))
+		}
+	}
+}
+
+// use returns the case's pair, or skips the spec saying what the world lacks.
+func use(f found) pair {
+	if !f.ok {
+		Skip(f.missing)
+	}
+	return f.pair
+}
+
+// ids is the requirement IDs of the running spec.
+func ids() string {
+	var out []string
+	for _, l := range CurrentSpecReport().Labels() {
+		if l != catalogue.Must && l != catalogue.Should {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// send performs a request, failing the spec (never the run) if no answer
+// came within the timeout.
+func (e *env) send(ctx context.Context, c *apiclient.Client, r *apiclient.Request) *apiclient.Response {
+	GinkgoHelper()
+	resp, err := c.Do(ctx, r)
+	Expect(err).NotTo(HaveOccurred(), "[%s] no answer within %s\nrequest: %s %s body %q", ids(), e.cfg.Timeout, r.Method, r.Path, clip(r.Body))
+	return resp
+}
+
+func clip(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "…"
+	}
+	return string(b)
+}
+
+// add sends AddSnapshotRepo and registers the cleanup of whatever it may
+// have created, so no spec leaves state for the next.
+func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request, p pair) *apiclient.Response {
+	GinkgoHelper()
+	e.cleanup(p)
+	return e.send(ctx, c, r)
+}
+
+// cleanup deletes p's repository after the spec, if delete is available.
+// It runs whether the spec passed or not, in reverse order of creation.
+func (e *env) cleanup(p pair) {
+	if !e.cfg.has(CapDelete) || e.cases.existing[[2]string{p.Dest, p.Source}] {
+		return
+	}
+	DeferCleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.Timeout)
+		defer cancel()
+		if resp, err := e.client.Do(ctx, apiclient.Delete(p.Dest, p.Source)); err != nil {
+			fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s: %v\n", p.Source, p.Dest, err)
+		} else if resp.Status >= 500 {
+			fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s answered %d\n", p.Source, p.Dest, resp.Status)
+		}
+	})
+}
+
+// problems gathers every way an answer falls short, so one failure message
+// lists them all instead of the first.
+type problems []string
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+// check fails the spec with every problem, the requirement, the exchange
+// and the expectation.
+func (p problems) check(resp *apiclient.Response, expected string) {
+	GinkgoHelper()
+	if len(p) == 0 {
+		return
+	}
+	Fail(fmt.Sprintf("[%s] expected %s\n  - %s\n%s", ids(), expected, strings.Join(p, "\n  - "), resp))
+}
+
+// envelopeProblems checks the error envelope: JSON with non-empty string
+// Code, Message, RequestId.
+func envelopeProblems(resp *apiclient.Response) problems {
+	var p problems
+	var fields map[string]any
+	if err := json.Unmarshal(resp.Body, &fields); err != nil || fields == nil {
+		p.add("the body is not a JSON object")
+		return p
+	}
+	for _, name := range []string{"Code", "Message", "RequestId"} {
+		s, ok := fields[name].(string)
+		if !ok || s == "" {
+			p.add("%s is not a non-empty string (got %v)", name, fields[name])
+		}
+	}
+	return p
+}
+
+// expectSuccess wants 200, application/json, Result true and a RequestId.
+func expectSuccess(resp *apiclient.Response) {
+	GinkgoHelper()
+	var p problems
+	if resp.Status != 200 {
+		p.add("status %d, want 200", resp.Status)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		p.add("Content-Type %q, want application/json", resp.Header.Get("Content-Type"))
+	}
+	if !resp.ResultTrue() {
+		p.add("Result is %s, want the JSON boolean true", orNone(resp.Result))
+	}
+	var fields map[string]any
+	json.Unmarshal(resp.Body, &fields)
+	if s, ok := fields["RequestId"].(string); !ok || s == "" {
+		p.add("RequestId is not a non-empty string")
+	}
+	p.check(resp, "success: 200, application/json, Result true, a RequestId")
+}
+
+func orNone(raw json.RawMessage) string {
+	if raw == nil {
+		return "missing"
+	}
+	return string(raw)
+}
+
+// expectRefused wants a 4xx with a full envelope, and the code when given.
+func expectRefused(resp *apiclient.Response, code string) {
+	GinkgoHelper()
+	p := envelopeProblems(resp)
+	if resp.Status < 400 || resp.Status > 499 {
+		p.add("status %d, want 4xx", resp.Status)
+	}
+	if code != "" && resp.Code != code {
+		p.add("Code %q, want %q", resp.Code, code)
+	}
+	want := "a refusal: 4xx and an error envelope"
+	if code != "" {
+		want += " with Code " + code
+	}
+	p.check(resp, want)
+}
+
+// expectError wants exactly the documented status, code and message.
+func expectError(resp *apiclient.Response, status int, code, message string) {
+	GinkgoHelper()
+	p := envelopeProblems(resp)
+	if resp.Status != status {
+		p.add("status %d, want %d", resp.Status, status)
+	}
+	if resp.Code != code {
+		p.add("Code %q, want %q", resp.Code, code)
+	}
+	if resp.Message != message {
+		p.add("Message %q, want %q", resp.Message, message)
+	}
+	p.check(resp, fmt.Sprintf("%d %s %q", status, code, message))
+}
+
+// listed is the sources dest references, per ListSnapshotReposByInstanceId.
+func (e *env) listed(ctx context.Context, dest string) []string {
+	GinkgoHelper()
+	resp := e.send(ctx, e.client, apiclient.List(dest))
+	var p problems
+	if resp.Status != 200 {
+		p.add("status %d, want 200", resp.Status)
+	}
+	repos, err := resp.Repos()
+	if err != nil {
+		p.add("%v", err)
+	}
+	p.check(resp, "ListSnapshotReposByInstanceId to answer 200 with a list")
+	out := make([]string, len(repos))
+	for i, r := range repos {
+		out[i] = r.RepoPath
+	}
+	return out
+}
+
+// expectNothingCreated checks, when list is available, that dest does not
+// reference source.
+func (e *env) expectNothingCreated(ctx context.Context, p pair) {
+	GinkgoHelper()
+	if !e.cfg.has(CapList) {
+		return
+	}
+	got := e.listed(ctx, p.Dest)
+	Expect(got).NotTo(ContainElement(p.Source), "[%s] a refused request left a repository behind: %s lists %s (%s)", ids(), p.Dest, p.Source, p.Why)
+}
+
+// countOf is how often dest lists source.
+func (e *env) countOf(ctx context.Context, dest, source string) int {
+	GinkgoHelper()
+	n := 0
+	for _, s := range e.listed(ctx, dest) {
+		if s == source {
+			n++
+		}
+	}
+	return n
+}
+
+// documented is the API error the oracle expects, when it is documented.
+func documented(v *checks.Verdict) string {
+	if e := v.APIError(); e != nil && e.Documented {
+		return e.Code
+	}
+	return ""
+}

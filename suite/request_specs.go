@@ -1,0 +1,76 @@
+package suite
+
+import (
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/apiclient"
+)
+
+// requestSpecs: the two wire forms of the body, and bodies that are wrong.
+func (e *env) requestSpecs() {
+	Describe("request", func() {
+		It(title("a raw JSON body {\"repoPath\": …} is accepted", "REQ-JSON-BODY"), e.req("REQ-JSON-BODY"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+		})
+
+		It(title("a form body body=<JSON>, as the classic Go SDK sends it, is accepted", "REQ-FORM-BODY"), e.req("REQ-FORM-BODY"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client, apiclient.AddForm(p.Dest, p.Source), p))
+			if e.cfg.has(CapList) {
+				e.expectListed(ctx, p)
+			}
+		})
+
+		DescribeTable(title("a wrong body gets 400 and an envelope, and creates nothing", "REQ-BAD-BODY"),
+			func(ctx SpecContext, contentType string, body func(source string) string) {
+				p := use(e.cases.compatible())
+				r := apiclient.AddJSON(p.Dest, p.Source)
+				r.ContentType, r.Body = contentType, []byte(body(p.Source))
+				resp := e.add(ctx, e.client, r, p)
+				expectRefused(resp, "")
+				if resp.Status != 400 {
+					Fail("[" + ids() + "] expected HTTP 400 for a wrong body\n" + resp.String())
+				}
+				e.expectNothingCreated(ctx, p)
+			},
+			Entry("no repoPath", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"path":"es-cn-x"}` }),
+			Entry("empty repoPath", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"repoPath":""}` }),
+			Entry("repoPath a number", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"repoPath":42}` }),
+			Entry("repoPath a list", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `{"repoPath":["` + s + `"]}` }),
+			Entry("not JSON", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `repoPath=` + s }),
+			Entry("truncated JSON", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `{"repoPath":"` + s }),
+			Entry("form without the body field", e.req("REQ-BAD-BODY"), "application/x-www-form-urlencoded", func(s string) string {
+				return url.Values{"repoPath": {s}}.Encode()
+			}),
+			Entry("form whose body is not JSON", e.req("REQ-BAD-BODY"), "application/x-www-form-urlencoded", func(s string) string {
+				return url.Values{"body": {s}}.Encode()
+			}),
+		)
+	})
+}
+
+// expectListed wants p.Source in the destination's list.
+func (e *env) expectListed(ctx SpecContext, p pair) {
+	GinkgoHelper()
+	got := e.listed(ctx, p.Dest)
+	for _, s := range got {
+		if s == p.Source {
+			return
+		}
+	}
+	Fail("[" + ids() + "] after a successful add, ListSnapshotReposByInstanceId of " + p.Dest + " does not list " + p.Source + "; it lists " + joinOrNone(got))
+}
+
+func joinOrNone(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	out := s[0]
+	for _, x := range s[1:] {
+		out += ", " + x
+	}
+	return out
+}

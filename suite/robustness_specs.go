@@ -1,0 +1,78 @@
+package suite
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/apiclient"
+)
+
+func (e *env) robustnessSpecs() {
+	Describe("robustness", func() {
+		path := func(id string) func(r *apiclient.Request) {
+			return func(r *apiclient.Request) { r.Path = "/openapi/instances/" + id + "/snapshot-repos" }
+		}
+		DescribeTable(title("hostile input gets a 4xx envelope, never a 5xx or a dropped connection", "ROB-NO-5XX"),
+			func(ctx SpecContext, edit func(r *apiclient.Request)) {
+				p := use(e.cases.compatible())
+				r := apiclient.AddJSON(p.Dest, p.Source)
+				edit(r)
+				resp := e.add(ctx, e.client, r, p)
+				problems := envelopeProblems(resp)
+				if resp.Status < 400 || resp.Status > 499 {
+					problems.add("status %d, want 4xx", resp.Status)
+				}
+				problems.check(resp, "a 4xx error envelope")
+				after := e.send(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source))
+				if after.Status != 200 {
+					Fail(fmt.Sprintf("[%s] the endpoint stopped serving after hostile input: a good add then got\n%s", ids(), after))
+				}
+			},
+			Entry("a 10 MiB body", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = bytes.Repeat([]byte("x"), 10<<20) }),
+			Entry("Content-Type text/plain", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "text/plain" }),
+			Entry("Content-Type application/xml", e.req("ROB-NO-5XX"), func(r *apiclient.Request) {
+				r.ContentType, r.Body = "application/xml", []byte("<repoPath>x</repoPath>")
+			}),
+			Entry("Content-Type multipart/form-data without a boundary", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "multipart/form-data" }),
+			Entry("a malformed Content-Type", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "application/json; ;;=" }),
+			Entry("instance ID ..", e.req("ROB-NO-5XX"), path("..")),
+			Entry("instance ID with %2F", e.req("ROB-NO-5XX"), path("es-cn%2F..%2Fx")),
+			Entry("instance ID with NUL", e.req("ROB-NO-5XX"), path("es-cn%00x")),
+			Entry("instance ID of 4 KiB", e.req("ROB-NO-5XX"), path(strings.Repeat("a", 4096))),
+			Entry("instance ID not UTF-8", e.req("ROB-NO-5XX"), path("es-%FF%FE")),
+			Entry("repoPath not UTF-8", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = []byte("{\"repoPath\":\"es-\xff\xfe\"}") }),
+			Entry("repoPath of 4 KiB", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = apiclient.RepoBody(strings.Repeat("b", 4096)) }),
+			Entry("deeply nested JSON", e.req("ROB-NO-5XX"), func(r *apiclient.Request) {
+				r.Body = []byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000))
+			}),
+		)
+
+		It(title("32 concurrent identical adds leave exactly one entry", "ROB-CONCURRENT"), e.req("ROB-CONCURRENT"), func(ctx SpecContext) {
+			e.need(CapList)
+			p := use(e.cases.compatible())
+			e.cleanup(p)
+			var wg sync.WaitGroup
+			answers := make([]*apiclient.Response, 32)
+			errs := make([]error, 32)
+			for i := range answers {
+				wg.Go(func() { answers[i], errs[i] = e.client.Do(ctx, apiclient.AddJSON(p.Dest, p.Source)) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					Fail(fmt.Sprintf("[%s] concurrent add %d got no answer: %v", ids(), i, err))
+				}
+				if s := answers[i].Status; s != 200 && (s < 400 || s > 499) {
+					Fail(fmt.Sprintf("[%s] concurrent add %d: want 200 or a 4xx\n%s", ids(), i, answers[i]))
+				}
+			}
+			if n := e.countOf(ctx, p.Dest, p.Source); n != 1 {
+				Fail(fmt.Sprintf("[%s] 32 concurrent identical adds of %s to %s left %d entries, want 1", ids(), p.Source, p.Dest, n))
+			}
+		})
+	})
+}

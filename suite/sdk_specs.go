@@ -1,0 +1,79 @@
+package suite
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/elasticsearch"
+
+	"github.com/snaprepo/conform/apierror"
+	"github.com/snaprepo/conform/checks"
+)
+
+// classicAdd calls AddSnapshotRepo through the real alibaba-cloud-sdk-go.
+func (e *env) classicAdd(p pair) (*elasticsearch.AddSnapshotRepoResponse, error) {
+	GinkgoHelper()
+	u, err := url.Parse(e.cfg.Endpoint)
+	if err != nil {
+		Fail(fmt.Sprintf("endpoint %q: %v", e.cfg.Endpoint, err))
+	}
+	c := e.cfg.Credentials
+	var cred auth.Credential
+	if c.SecurityToken != "" {
+		cred = credentials.NewStsTokenCredential(c.AccessKeyID, c.AccessKeySecret, c.SecurityToken)
+	} else {
+		cred = credentials.NewAccessKeyCredential(c.AccessKeyID, c.AccessKeySecret)
+	}
+	client, err := elasticsearch.NewClientWithOptions(e.cfg.Region, sdk.NewConfig().WithAutoRetry(false).WithTimeout(e.cfg.Timeout), cred)
+	if err != nil {
+		Fail(fmt.Sprintf("creating the classic SDK client: %v", err))
+	}
+	e.cleanup(p)
+	req := elasticsearch.CreateAddSnapshotRepoRequest()
+	req.Scheme = u.Scheme
+	req.Domain = u.Hostname() // the port goes in Port, never inside Domain
+	req.Port = u.Port()
+	if req.Port == "" {
+		req.Port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	req.InstanceId = p.Dest
+	req.Body = `{"repoPath":"` + p.Source + `"}`
+	return client.AddSnapshotRepo(req)
+}
+
+func (e *env) sdkSpecs() {
+	Describe("sdk", func() {
+		It(title("the classic Go SDK gets Result true for a compatible pair", "SDK-CLASSIC"), e.req("SDK-CLASSIC"), func() {
+			p := use(e.cases.compatible())
+			resp, err := e.classicAdd(p)
+			if err != nil || !resp.Result || resp.RequestId == "" {
+				Fail(fmt.Sprintf("[%s] expected Result true and a RequestId from alibaba-cloud-sdk-go's AddSnapshotRepo(%s ← %s); got %+v, error %v", ids(), p.Dest, p.Source, resp, err))
+			}
+		})
+
+		DescribeTable(title("the classic Go SDK gets a ServerError with the documented ErrorCode()", "SDK-CLASSIC"),
+			func(pick func() found, want apierror.Error) {
+				p := use(pick())
+				_, err := e.classicAdd(p)
+				var se *sdkerrors.ServerError
+				if !errors.As(err, &se) {
+					Fail(fmt.Sprintf("[%s] expected a ServerError %s from alibaba-cloud-sdk-go for %s; got %T: %v", ids(), want.Code, p.Why, err, err))
+				}
+				if se.ErrorCode() != want.Code || se.HttpStatus() != want.Status || se.Message() != want.Message {
+					Fail(fmt.Sprintf("[%s] expected ServerError %d %s %q; got %d %s %q", ids(), want.Status, want.Code, want.Message, se.HttpStatus(), se.ErrorCode(), se.Message()))
+				}
+			},
+			Entry("InstanceNotFound", e.req("SDK-CLASSIC"), func() found { return e.cases.missingDest() }, apierror.InstanceNotFound),
+			Entry("InstanceActivating", e.req("SDK-CLASSIC"), func() found {
+				return e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating)
+			}, apierror.InstanceActivating),
+		)
+	})
+}

@@ -1,0 +1,106 @@
+package suite
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/apiclient"
+)
+
+func (e *env) successSpecs() {
+	Describe("success", func() {
+		It(title("a compatible pair gets 200, application/json, Result true and a RequestId", "OK-CREATED"), e.req("OK-CREATED"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			By(p.Why)
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+		})
+
+		It(title("a source of exactly the destination's version is compatible", "OK-EQUAL-VERSION"), e.req("OK-EQUAL-VERSION"), func(ctx SpecContext) {
+			p := use(e.cases.equalVersion())
+			By(p.Why)
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+		})
+
+		It(title("an older source is compatible, compared numerically (7.9 < 7.10)", "OK-OLDER-VERSION"), e.req("OK-OLDER-VERSION"), func(ctx SpecContext) {
+			p := use(e.cases.numericallyOlder())
+			By(p.Why)
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+		})
+
+		It(title("after success, ListSnapshotReposByInstanceId lists the source", "OK-LISTED"), e.req("OK-LISTED"), func(ctx SpecContext) {
+			e.need(CapList)
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+			e.expectListed(ctx, p)
+		})
+
+		It(title("adding the same source twice leaves one entry", "OK-REPEAT"), e.req("OK-REPEAT"), func(ctx SpecContext) {
+			e.need(CapList)
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+			second := e.send(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source))
+			if second.Status != 200 {
+				expectRefused(second, "")
+			}
+			if n := e.countOf(ctx, p.Dest, p.Source); n != 1 {
+				Fail(fmt.Sprintf("[%s] after two identical adds %s lists %s %d times, want once\nsecond add: %s", ids(), p.Dest, p.Source, n, second))
+			}
+		})
+
+		It(title("every response's RequestId differs from every other's", "OK-REQUEST-ID"), e.req("OK-REQUEST-ID"), func(ctx SpecContext) {
+			good := use(e.cases.compatible())
+			missing := use(e.cases.missingDest())
+			requests := []*apiclient.Request{
+				apiclient.AddJSON(good.Dest, good.Source), apiclient.AddJSON(good.Dest, good.Source),
+				apiclient.AddJSON(missing.Dest, missing.Source), apiclient.AddJSON(missing.Dest, missing.Source),
+				apiclient.AddJSON(good.Dest, ""), apiclient.AddJSON(good.Dest, ""),
+			}
+			if e.cfg.has(CapList) {
+				requests = append(requests, apiclient.List(good.Dest), apiclient.List(good.Dest))
+			}
+			e.cleanup(good)
+			seen := map[string]*apiclient.Response{}
+			for _, r := range requests {
+				resp := e.send(ctx, e.client, r)
+				if resp.RequestID == "" {
+					Fail(fmt.Sprintf("[%s] an answer without RequestId\n%s", ids(), resp))
+				}
+				if prev, dup := seen[resp.RequestID]; dup {
+					Fail(fmt.Sprintf("[%s] RequestId %q answered twice\nfirst %s\nthen %s", ids(), resp.RequestID, prev, resp))
+				}
+				seen[resp.RequestID] = resp
+			}
+		})
+
+		It(title("every repository ListAlternativeSnapshotRepos offers is accepted, and no source it leaves out", "OK-ALTERNATIVES"), e.req("OK-ALTERNATIVES"), func(ctx SpecContext) {
+			e.need(CapAlternatives)
+			p := use(e.cases.compatible())
+			resp := e.send(ctx, e.client, apiclient.Alternatives(p.Dest, false))
+			offered, err := resp.Repos()
+			if resp.Status != 200 || err != nil {
+				Fail(fmt.Sprintf("[%s] expected ListAlternativeSnapshotRepos to answer 200 with a list (%v)\n%s", ids(), err, resp))
+			}
+			isOffered := map[string]bool{}
+			for _, r := range offered {
+				isOffered[r.RepoPath] = true
+				q := pair{Dest: p.Dest, Source: r.RepoPath, Why: "offered by ListAlternativeSnapshotRepos"}
+				got := e.add(ctx, e.client, apiclient.AddJSON(q.Dest, q.Source), q)
+				if got.Status != 200 {
+					Fail(fmt.Sprintf("[%s] %s is offered as an alternative for %s but AddSnapshotRepo refuses it\n%s", ids(), r.RepoPath, p.Dest, got))
+				}
+			}
+			for i := range e.cfg.World.Instances {
+				src := &e.cfg.World.Instances[i]
+				if src.Account != e.account || isOffered[src.ID] || e.cases.existing[[2]string{p.Dest, src.ID}] {
+					continue
+				}
+				q := pair{Dest: p.Dest, Source: src.ID, Why: "left out by ListAlternativeSnapshotRepos"}
+				got := e.add(ctx, e.client, apiclient.AddJSON(q.Dest, q.Source), q)
+				if got.Status == 200 {
+					Fail(fmt.Sprintf("[%s] %s is not offered as an alternative for %s but AddSnapshotRepo accepts it\n%s", ids(), src.ID, p.Dest, got))
+				}
+			}
+		})
+	})
+}
