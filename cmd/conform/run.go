@@ -163,4 +163,3 @@ func dirOf(path string) string {
 	}
 	return "."
 }
-
