@@ -109,6 +109,10 @@ func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request
 	return e.send(ctx, c, r)
 }
 
+// maxCleanupDeletes bounds the deletes of one cleanup (ROB-CONCURRENT may
+// have stored 32 copies).
+const maxCleanupDeletes = 40
+
 // cleanup deletes p's repository after the spec, if delete is available.
 // It runs whether the spec passed or not, in reverse order of creation.
 func (e *env) cleanup(p pair) {
@@ -118,10 +122,20 @@ func (e *env) cleanup(p pair) {
 	DeferCleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.Timeout)
 		defer cancel()
-		if resp, err := e.client.Do(ctx, apiclient.Delete(p.Dest, p.Source)); err != nil {
-			fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s: %v\n", p.Source, p.Dest, err)
-		} else if resp.Status >= 500 {
-			fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s answered %d\n", p.Source, p.Dest, resp.Status)
+		// Delete until the implementation says there is nothing left: one
+		// that stored duplicates must not leak them into the next spec.
+		for range maxCleanupDeletes {
+			resp, err := e.client.Do(ctx, apiclient.Delete(p.Dest, p.Source))
+			if err != nil {
+				fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s: %v\n", p.Source, p.Dest, err)
+				return
+			}
+			if resp.Status != 200 {
+				if resp.Status >= 500 {
+					fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s answered %d\n", p.Source, p.Dest, resp.Status)
+				}
+				return
+			}
 		}
 	})
 }

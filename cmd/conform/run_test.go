@@ -1,0 +1,195 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/snaprepo/conform/internal/refserver"
+	"github.com/snaprepo/conform/world"
+)
+
+// runReport is the part of the JSON report the tests read.
+type runReport struct {
+	Failed       []string `json:"failed"`
+	Requirements []struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	} `json:"requirements"`
+}
+
+// conformRun runs the real binary's `conform run` and reads its JSON report.
+func conformRun(t *testing.T, args ...string) (code int, out string, rep runReport) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(conformBinary(t), append([]string{"run", "--no-color", "--json-report", path}, args...)...)
+	b, err := cmd.CombinedOutput()
+	code = cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		t.Fatalf("conform run: %v\n%s", err, b)
+	}
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &rep); err != nil {
+			t.Fatalf("JSON report: %v", err)
+		}
+	}
+	return code, string(b), rep
+}
+
+func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
+	dir := t.TempDir()
+	junit, summary := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "summary.md")
+	code, out, rep := conformRun(t, "--junit-report", junit, "--summary", summary)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "no --endpoint: running against the built-in reference server at http://127.0.0.1:") || !strings.Contains(out, "nothing failed") {
+		t.Errorf("output:\n%s", out)
+	}
+	for _, r := range rep.Requirements {
+		if r.State != "passed" {
+			t.Errorf("%s is %s on the reference server", r.ID, r.State)
+		}
+	}
+	x, _ := os.ReadFile(junit)
+	if !strings.Contains(string(x), `<testcase name="OK-CREATED | `) || !strings.Contains(string(x), `name="catalogueVersion"`) {
+		t.Errorf("JUnit names must start with requirement IDs and carry the versions:\n%.600s", x)
+	}
+	s, _ := os.ReadFile(summary)
+	if !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
+		t.Errorf("summary:\n%s", s)
+	}
+}
+
+// The suite is independent of order and cleans up: random order, twice in a
+// row against one `conform serve`, and exhaustively.
+func TestRunTwiceInRandomOrderAgainstOneServe(t *testing.T) {
+	s := startServe(t, "--log-level", "error")
+	for i, args := range [][]string{
+		{"--randomize-all", "--seed", "7"},
+		{"--randomize-all", "--seed", "11", "--exhaustive", "--signature", "v1"},
+	} {
+		code, out, rep := conformRun(t, append([]string{"--endpoint", s.url}, args...)...)
+		if code != 0 || len(rep.Failed) != 0 {
+			t.Fatalf("run %d exit %d, failed %v:\n%s", i+1, code, rep.Failed, out)
+		}
+	}
+	s.stop(t)
+}
+
+func TestRunHarnessErrorsExit2BeforeAnySpec(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "world.yaml")
+	os.WriteFile(broken, []byte("region: r\ninstances: [{id: x, version: nope}]\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"unreachable endpoint", []string{"--endpoint", "http://127.0.0.1:1", "--timeout", "2s"}, "does not answer"},
+		{"broken world", []string{"--world", broken}, `version "nope" is not a version`},
+		{"bad capability", []string{"--capabilities", "list,teleport"}, `capability "teleport"`},
+		{"bad signature", []string{"--signature", "v2"}, `--signature "v2"`},
+		{"bad label filter", []string{"--label-filter", "MUST &&"}, "label filter"},
+		{"bad endpoint", []string{"--endpoint", "ftp://x"}, "not an http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, _ := conformRun(t, tt.args...)
+			if code != 2 || !strings.Contains(out, tt.says) || strings.Contains(out, "Ran ") {
+				t.Errorf("exit %d, want 2 with %q and no spec run:\n%s", code, tt.says, out)
+			}
+		})
+	}
+}
+
+// A garbage-answering implementation fails, and the run ends.
+func TestRunAgainstGarbageFailsAndEnds(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		w.Write([]byte("<html>hello</html>"))
+	}))
+	defer ts.Close()
+	code, out, rep := conformRun(t, "--endpoint", ts.URL, "--timeout", "2s")
+	if code != 1 || !slices.Contains(rep.Failed, "OK-CREATED") || !slices.Contains(rep.Failed, "ERR-ENVELOPE") {
+		t.Errorf("exit %d, failed %v:\n%s", code, rep.Failed, out)
+	}
+	if !strings.Contains(out, "[OK-CREATED] expected success") || !strings.Contains(out, "request: POST /openapi/instances/") {
+		t.Errorf("a failure should name the requirement, the request and the answer:\n%s", out)
+	}
+}
+
+// Each planted fault makes `conform run` exit 1 and name the requirement the
+// fault breaks; the faithful server passes.
+func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
+	w, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := []struct {
+		name  string
+		fault refserver.Faults
+		want  string
+	}{
+		{"none: the faithful server", refserver.Faults{}, ""},
+		{"versions compared as strings", refserver.Faults{StringVersions: true}, "OK-OLDER-VERSION"},
+		{"form body ignored", refserver.Faults{IgnoreFormBody: true}, "REQ-FORM-BODY"},
+		{"constant RequestId", refserver.Faults{ConstantRequestID: true}, "OK-REQUEST-ID"},
+		{"refusal still creates the repository", refserver.Faults{RefusalCreates: true}, "RULE-NO-SIDE-EFFECT"},
+		{"404 instead of 400 for InstanceNotFound", refserver.Faults{NotFoundAs404: true}, "ERR-INSTANCE-NOT-FOUND"},
+		{"error envelope without Message", refserver.Faults{NoMessage: true}, "ERR-ENVELOPE"},
+		{"unsigned requests accepted", refserver.Faults{AcceptUnsigned: true}, "AUTH-REQUIRED"},
+		{"another account's instance revealed", refserver.Faults{RevealOtherAccount: true}, "AUTH-TENANT"},
+		{"5xx on a huge body", refserver.Faults{HugeBody5xx: true}, "ROB-NO-5XX"},
+		{"hang on an activating destination", refserver.Faults{HangOnActivating: true}, "ERR-INSTANCE-ACTIVATING"},
+		{"region not checked", refserver.Faults{IgnoreRegion: true}, "RULE-SAME-REGION"},
+		{"6.7.0 kernel not checked", refserver.Faults{IgnoreKernel: true}, "RULE-KERNEL-6.7"},
+		{"repeat add stores a duplicate", refserver.Faults{DuplicateOnRepeat: true}, "OK-REPEAT"},
+		{"check-then-insert race", refserver.Faults{RaceOnConcurrentAdd: true}, "ROB-CONCURRENT"},
+		{"any signature accepted", refserver.Faults{AnySignature: true}, "AUTH-BAD-SIGNATURE"},
+		{"nonce and date not checked", refserver.Faults{NoNonceCheck: true}, "AUTH-REPLAY"},
+		{"list always empty", refserver.Faults{ListOmits: true}, "OK-LISTED"},
+		{"an instance may reference itself", refserver.Faults{AllowSelf: true}, "RULE-DISTINCT"},
+		{"unknown source accepted", refserver.Faults{AcceptUnknownSource: true}, "RULE-SOURCE-EXISTS"},
+		{"Result sent as a string", refserver.Faults{ResultAsString: true}, "OK-CREATED"},
+	}
+	var mu sync.Mutex
+	table := map[string]string{}
+	t.Run("faults", func(t *testing.T) {
+		for _, f := range faults {
+			t.Run(f.name, func(t *testing.T) {
+				t.Parallel()
+				srv, err := refserver.New(refserver.Config{World: w, Auth: true, Faults: f.fault})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts := httptest.NewServer(srv)
+				defer ts.Close()
+				code, out, rep := conformRun(t, "--endpoint", ts.URL, "--timeout", "1s")
+				mu.Lock()
+				table[f.name] = fmt.Sprintf("exit %d, failed: %s", code, strings.Join(rep.Failed, ", "))
+				mu.Unlock()
+				switch {
+				case f.want == "" && code != 0:
+					t.Errorf("the faithful server: exit %d, failed %v\n%s", code, rep.Failed, out)
+				case f.want != "" && (code != 1 || !slices.Contains(rep.Failed, f.want)):
+					t.Errorf("exit %d, failed %v: want exit 1 naming %s\n%s", code, rep.Failed, f.want, out)
+				}
+			})
+		}
+	})
+	var b strings.Builder
+	b.WriteString("planted fault → caught by\n")
+	for _, f := range faults {
+		fmt.Fprintf(&b, "  %-40s %s\n", f.name, table[f.name])
+	}
+	t.Log(b.String())
+}

@@ -1,0 +1,60 @@
+package suite_test
+
+import (
+	"testing"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/report"
+	"github.com/snaprepo/conform/suite"
+	"github.com/snaprepo/conform/world"
+)
+
+// The catalogue and the specs are tied: every requirement has at least one
+// spec, every spec names known requirements and its level, and every rule of
+// the checker that stands for a requirement is in the catalogue. The specs
+// are walked with a dry run (Ginkgo runs specs once per process, so this is
+// the package's only run).
+func TestEveryRequirementHasASpecAndEverySpecAKnownRequirement(t *testing.T) {
+	cat, err := catalogue.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := suite.Execute(t, suite.Config{
+		Endpoint: "http://127.0.0.1:1", World: w, DryRun: true, Exhaustive: true,
+		Credentials: &acs.Credentials{AccessKeyID: "LTAI5tConformPrimary01", AccessKeySecret: "x"},
+	}, discard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Specs) < len(cat.Requirements) {
+		t.Fatalf("only %d specs", len(res.Specs))
+	}
+	for _, r := range res.Requirements {
+		if len(r.Specs) == 0 {
+			t.Errorf("requirement %s has no spec", r.ID)
+		}
+	}
+	for _, s := range res.Specs {
+		if len(s.Requirements) == 0 {
+			t.Errorf("spec %q names no known requirement", s.Name)
+		}
+		if s.State != report.Passed {
+			t.Errorf("dry run: spec %q is %s", s.Name, s.State)
+		}
+	}
+	for _, rule := range checks.Rules() {
+		if _, ok := cat.Lookup(rule.ID); !ok && !rule.Advisory {
+			t.Errorf("rule %s refuses but is not a requirement of the catalogue", rule.ID)
+		}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
