@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/world"
@@ -17,6 +18,8 @@ import (
 
 const checkHelp = `Usage: conform check [--world FILE] --dest ID --source ID [-o text|json]
        conform check [--world FILE] --matrix [-o text|json]
+       conform check --live --region R --dest ID --source ID [--apply] [-o text|json]
+       conform check --live --region R --dest ID --alternatives [-o text|json]
 
 Says whether the destination instance can reference the source instance's OSS
 snapshot repository (AddSnapshotRepo), rule by rule, before anyone calls the API.
@@ -26,10 +29,20 @@ Examples:
   conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
   conform check --world fleet.yaml --dest es-cn-a --source es-cn-b -o json
   conform check --world fleet.json --matrix -o json > matrix.jsonl
+  conform check --live --region cn-hangzhou --dest es-cn-a --source es-cn-b
+  conform check --live --profile prod --region cn-hangzhou --dest es-cn-a --source es-cn-b --apply
+  conform check --live --region cn-hangzhou --dest es-cn-a --alternatives
+
+With --live, credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (and
+_SECURITY_TOKEN), else the aliyun CLI profile (--profile NAME), else the
+credentials file ~/.alibabacloud/credentials. No secret is ever printed.
 
 Exit codes:
   0  compatible          1  not compatible      2  bad input or usage
   3  undecided: a fact a rule needs is missing (e.g. a 6.7.0 kernel)
+  4  --live: the lookup failed (network, credentials, throttling, an answer
+     conform does not understand) — no verdict
+  With --alternatives: 0 when conform and the platform agree, 1 when not.
 
 Flags:
 `
@@ -66,6 +79,16 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
 	output := fs.String("o", "text", "output: text or json")
 	matrix := fs.Bool("matrix", false, "for every destination of the world, list the sources that may reference it")
+	lo := liveOptions{regionEndpoints: endpointFlags{}}
+	isLive := fs.Bool("live", false, "read both instances from the platform through the official SDK instead of a world")
+	fs.StringVar(&lo.region, "region", "", "with --live: the region of the destination, e.g. cn-hangzhou")
+	fs.StringVar(&lo.regions, "regions", "", "with --live: regions to search for a source not in --region (default: every region DescribeRegions lists)")
+	fs.StringVar(&lo.endpoint, "endpoint", "", "with --live: endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
+	fs.Var(lo.regionEndpoints, "region-endpoint", "with --live: REGION=URL endpoint of another region (repeatable)")
+	fs.StringVar(&lo.profile, "profile", "", "with --live: aliyun CLI profile or credentials-file profile to use")
+	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, "with --live: timeout of each call")
+	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
+	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -78,6 +101,31 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "conform check: unexpected argument %q (flags go before values: --dest ID --source ID)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *isLive {
+		lo.dest, lo.source, lo.json = *dest, *source, *output == "json"
+		switch {
+		case *worldPath != "" || *matrix:
+			fmt.Fprintln(stderr, "conform check: --live reads the platform: it takes neither --world nor --matrix")
+			return exitUsage
+		case lo.region == "" || lo.dest == "":
+			fmt.Fprintln(stderr, "conform check: --live needs --region REGION and --dest ID (see conform check --help)")
+			return exitUsage
+		case lo.source == "" && !lo.alternatives:
+			fmt.Fprintln(stderr, "conform check: --live needs --source ID, or --alternatives to list every source")
+			return exitUsage
+		case lo.apply && (lo.source == "" || lo.alternatives):
+			fmt.Fprintln(stderr, "conform check: --apply needs one --source, without --alternatives")
+			return exitUsage
+		case lo.timeout <= 0:
+			fmt.Fprintf(stderr, "conform check: --timeout %s must be positive (e.g. 10s)\n", lo.timeout)
+			return exitUsage
+		}
+		return runLiveCheck(lo, stdout, stderr)
+	}
+	if lo.apply || lo.alternatives || lo.region != "" || lo.endpoint != "" || lo.profile != "" {
+		fmt.Fprintln(stderr, "conform check: --region, --endpoint, --profile, --alternatives and --apply go with --live")
 		return exitUsage
 	}
 	if !*matrix && (*dest == "" || *source == "") {

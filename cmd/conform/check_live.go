@@ -1,0 +1,297 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/live"
+)
+
+// liveOptions are the flags of conform check --live.
+type liveOptions struct {
+	region, regions, endpoint, profile string
+	regionEndpoints                    endpointFlags
+	timeout                            time.Duration
+	dest, source                       string
+	alternatives, apply, json          bool
+}
+
+// endpointFlags collects repeated --region-endpoint REGION=URL.
+type endpointFlags map[string]string
+
+func (e endpointFlags) String() string { return fmt.Sprint(map[string]string(e)) }
+
+func (e endpointFlags) Set(v string) error {
+	region, url, ok := strings.Cut(v, "=")
+	if !ok || region == "" || url == "" {
+		return fmt.Errorf("%q is not REGION=URL (e.g. cn-beijing=https://elasticsearch-vpc.cn-beijing.aliyuncs.com)", v)
+	}
+	e[region] = url
+	return nil
+}
+
+// liveJSON is -o json of a live check: the offline fields plus where the
+// facts came from, what was looked up, and what --apply did.
+type liveJSON struct {
+	checkJSON
+	Credentials string      `json:"credentials"`
+	Facts       []live.Fact `json:"facts"`
+	Notes       []string    `json:"notes"`
+	Apply       *applyJSON  `json:"apply,omitempty"`
+}
+
+type applyJSON struct {
+	Action    string `json:"action"` // created, exists, refused
+	RequestID string `json:"requestId,omitempty"`
+	Message   string `json:"message"`
+}
+
+func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		var le *live.Error
+		if errors.As(err, &le) {
+			fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
+			return exitLookup
+		}
+		fmt.Fprintf(stderr, "conform check: %v\n", err)
+		return exitUsage
+	}
+	creds, from, err := live.LoadCredentials(o.profile)
+	if err != nil {
+		return fail(err)
+	}
+	endpoints := map[string]string{}
+	for r, u := range o.regionEndpoints {
+		endpoints[r] = u
+	}
+	if o.endpoint != "" {
+		endpoints[o.region] = o.endpoint
+	}
+	p := live.New(live.Options{Credentials: creds, Endpoints: endpoints, Timeout: o.timeout})
+	credLine := fmt.Sprintf("%s (AccessKey %s)", from, live.MaskKey(creds.AccessKeyID))
+
+	dest, err := p.Describe(o.region, o.dest)
+	if err != nil {
+		return fail(err)
+	}
+	if o.alternatives {
+		return liveAlternatives(p, o, dest, credLine, stdout, stderr)
+	}
+	var notes []string
+	var facts []live.Fact
+	if dest == nil {
+		notes = append(notes, fmt.Sprintf("destination %s is not visible in %s to these credentials", o.dest, o.region))
+	} else {
+		facts = append(facts, dest.Facts...)
+	}
+	source, where, err := findSource(p, o)
+	if err != nil {
+		return fail(err)
+	}
+	notes = append(notes, where)
+	if source != nil {
+		facts = append(facts, source.Facts...)
+	}
+	policy := checks.DefaultPolicy()
+	v := policy.Evaluate(o.dest, instanceOf(dest), o.source, instanceOf(source))
+
+	var applied *applyJSON
+	code := exitForDecision(v.Decision())
+	if o.apply {
+		applied, err = apply(p, o, &v)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if o.json {
+		out := liveJSON{checkJSON: verdictJSON(&v), Credentials: credLine, Facts: facts, Notes: notes, Apply: applied}
+		if out.Facts == nil {
+			out.Facts = []live.Fact{}
+		}
+		if err := json.NewEncoder(stdout).Encode(out); err != nil {
+			return fail(err)
+		}
+		return code
+	}
+	printVerdict(stdout, &v, useColour(stdout))
+	fmt.Fprintf(stdout, "credentials: %s\n", credLine)
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
+	if len(facts) > 0 {
+		fmt.Fprintln(stdout, "facts:")
+		for _, f := range facts {
+			fmt.Fprintf(stdout, "  %s %s = %s  (from %s)\n", f.Instance, f.Field, f.Value, f.Source)
+		}
+	}
+	if applied != nil {
+		fmt.Fprintf(stdout, "apply: %s\n", applied.Message)
+	}
+	return code
+}
+
+func instanceOf(d *live.Described) *checks.Instance {
+	if d == nil {
+		return nil
+	}
+	return &d.Instance
+}
+
+// findSource looks for the source in the region, then in the other
+// regions, and says which case it is.
+func findSource(p *live.Platform, o liveOptions) (*live.Described, string, error) {
+	src, err := p.Describe(o.region, o.source)
+	if err != nil {
+		return nil, "", err
+	}
+	if src != nil {
+		return src, fmt.Sprintf("source %s is in %s, visible to these credentials", o.source, o.region), nil
+	}
+	var regions []string
+	if o.regions != "" {
+		for _, r := range strings.Split(o.regions, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				regions = append(regions, r)
+			}
+		}
+	} else if regions, err = p.Regions(o.region); err != nil {
+		return nil, "", err
+	}
+	searched := []string{o.region}
+	for _, r := range regions {
+		if slices.Contains(searched, r) {
+			continue
+		}
+		searched = append(searched, r)
+		found, err := p.Describe(r, o.source)
+		if err != nil {
+			return nil, "", err
+		}
+		if found != nil {
+			return found, fmt.Sprintf("source %s is not in %s: it exists in region %s (found by DescribeInstance at %s)", o.source, o.region, r, p.Endpoint(r)), nil
+		}
+	}
+	return nil, fmt.Sprintf("source %s is not visible to this account in any region searched (%s): it is another account's instance, or no such instance exists", o.source, strings.Join(searched, ", ")), nil
+}
+
+// apply creates the repository when the verdict allows it, idempotently, and
+// confirms it with ListSnapshotReposByInstanceId.
+func apply(p *live.Platform, o liveOptions, v *checks.Verdict) (*applyJSON, error) {
+	if v.Decision() != checks.Compatible {
+		return &applyJSON{Action: "refused", Message: fmt.Sprintf("not calling AddSnapshotRepo: the verdict is %s", v.Decision())}, nil
+	}
+	repos, err := p.Repos(o.region, o.dest)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(repos, o.source) {
+		return &applyJSON{Action: "exists", Message: fmt.Sprintf("%s already references the repository of %s: nothing added", o.dest, o.source)}, nil
+	}
+	reqID, err := p.Add(o.region, o.dest, o.source)
+	if err != nil {
+		return nil, err
+	}
+	if repos, err = p.Repos(o.region, o.dest); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(repos, o.source) {
+		return nil, &live.Error{Op: "confirming AddSnapshotRepo", Region: o.region, Endpoint: p.Endpoint(o.region), Kind: "unexpected",
+			Detail: fmt.Sprintf("AddSnapshotRepo answered success (RequestId %s) but ListSnapshotReposByInstanceId of %s does not list %s", reqID, o.dest, o.source)}
+	}
+	return &applyJSON{Action: "created", RequestID: reqID,
+		Message: fmt.Sprintf("created: %s now references the repository of %s (AddSnapshotRepo RequestId %s), confirmed by ListSnapshotReposByInstanceId", o.dest, o.source, reqID)}, nil
+}
+
+type candidateJSON struct {
+	Instance       string `json:"instance"`
+	Version        string `json:"version"`
+	Verdict        string `json:"verdict"`
+	DecidingRule   string `json:"decidingRule,omitempty"`
+	Message        string `json:"message"`
+	PlatformOffers bool   `json:"platformOffers"`
+	Agree          bool   `json:"agree"`
+}
+
+// liveAlternatives lists every instance of the region with its verdict for
+// the destination, beside what ListAlternativeSnapshotRepos offers, and
+// flags every disagreement: one of the two is wrong.
+func liveAlternatives(p *live.Platform, o liveOptions, dest *live.Described, credLine string, stdout, stderr io.Writer) int {
+	if dest == nil {
+		fmt.Fprintf(stderr, "conform check: destination %s is not visible in %s to these credentials (InstanceNotFound)\n", o.dest, o.region)
+		return exitFailed
+	}
+	all, err := p.ListInstances(o.region)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
+		return exitLookup
+	}
+	offered, err := p.Alternatives(o.region, o.dest)
+	if err != nil {
+		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
+		return exitLookup
+	}
+	policy := checks.DefaultPolicy()
+	var rows []candidateJSON
+	listed := map[string]bool{}
+	disagree := 0
+	for i := range all {
+		src := &all[i].Instance
+		listed[src.ID] = true
+		v := policy.Evaluate(o.dest, &dest.Instance, src.ID, src)
+		row := candidateJSON{Instance: src.ID, Version: src.Version.Raw, Verdict: v.Decision().String(), PlatformOffers: slices.Contains(offered, src.ID)}
+		if k := v.Deciding(); k >= 0 {
+			row.DecidingRule, row.Message = checks.Rules()[k].ID, v.Message(k)
+		}
+		row.Agree = v.Decision() == checks.Undecided || (v.Decision() == checks.Compatible) == row.PlatformOffers
+		if !row.Agree {
+			disagree++
+		}
+		rows = append(rows, row)
+	}
+	for _, id := range offered {
+		if !listed[id] {
+			rows = append(rows, candidateJSON{Instance: id, Verdict: "unknown", Message: "offered by ListAlternativeSnapshotRepos but not listed by ListInstance in " + o.region, PlatformOffers: true})
+			disagree++
+		}
+	}
+	if o.json {
+		json.NewEncoder(stdout).Encode(struct {
+			Destination   string          `json:"destination"`
+			Region        string          `json:"region"`
+			Credentials   string          `json:"credentials"`
+			Candidates    []candidateJSON `json:"candidates"`
+			Disagreements int             `json:"disagreements"`
+		}{o.dest, o.region, credLine, rows, disagree})
+	} else {
+		fmt.Fprintf(stdout, "sources for destination %s (%s) in %s — conform's verdict beside ListAlternativeSnapshotRepos:\n", o.dest, dest.Instance.Version, o.region)
+		width := len("instance")
+		for _, r := range rows {
+			width = max(width, len(r.Instance))
+		}
+		fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, "instance", "version", "conform", "platform", "")
+		for _, r := range rows {
+			platform := "not offered"
+			if r.PlatformOffers {
+				platform = "offered"
+			}
+			flag := ""
+			if !r.Agree {
+				flag = "DISAGREE: " + r.Message
+			} else if r.Verdict != "compatible" {
+				flag = r.DecidingRule
+			}
+			fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, r.Instance, r.Version, r.Verdict, platform, flag)
+		}
+		fmt.Fprintf(stdout, "credentials: %s\n%d disagreement(s)\n", credLine, disagree)
+	}
+	if disagree > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
