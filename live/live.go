@@ -146,6 +146,7 @@ func (p *Platform) call(op, region string, mayBeMissing bool, do func(*elasticse
 		fail := &Error{Op: op, Region: region, Endpoint: p.Endpoint(region)}
 		var se *sdkerrors.ServerError
 		var ce *sdkerrors.ClientError
+		var ne net.Error
 		switch {
 		case mayBeMissing && errors.As(err, &se) && se.ErrorCode() == apierror.InstanceNotFound.Code:
 			return true, nil
@@ -160,12 +161,10 @@ func (p *Platform) call(op, region string, mayBeMissing bool, do func(*elasticse
 			fail.Kind, fail.Detail = "auth", fmt.Sprintf("%s: %s (check the AccessKey, its secret and its RAM permissions)", se.ErrorCode(), firstLine(se.Message()))
 		case errors.As(err, &se):
 			fail.Kind, fail.Detail = "unexpected", fmt.Sprintf("HTTP %d %s: %s", se.HttpStatus(), se.ErrorCode(), firstLine(se.Message()))
-		case errors.As(err, &ce):
-			fail.Kind, fail.Detail = "network", fmt.Sprintf("%s: %s", ce.ErrorCode(), firstLine(ce.Message()))
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || ce.ErrorCode() == sdkerrors.TimeoutErrorCode {
-				fail.Detail = fmt.Sprintf("no answer within %s", p.o.Timeout)
-			}
+		case errors.As(err, &ne) && ne.Timeout(), errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.TimeoutErrorCode:
+			fail.Kind, fail.Detail = "network", fmt.Sprintf("no answer within %s (%s)", p.o.Timeout, firstLine(err.Error()))
+		case errors.As(err, &ne), errors.As(err, &ce):
+			fail.Kind, fail.Detail = "network", firstLine(err.Error())
 		default:
 			fail.Kind, fail.Detail = "unexpected", firstLine(err.Error())
 		}

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snaprepo/conform/apiclient"
+)
+
+const primarySecret = "conform-primary-secret-01"
+
+// liveEnv is the environment of a `conform check --live` process: a
+// temporary HOME and no Alibaba Cloud variables but those given.
+func liveEnv(t *testing.T, home string, vars ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ALIBABA_CLOUD_") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "HOME="+home), vars...)
+}
+
+var envCreds = []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tConformPrimary01", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + primarySecret}
+
+// liveCheck runs the binary and returns exit code, stdout and stderr.
+func liveCheck(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(conformBinary(t), append([]string{"check", "--live"}, args...)...)
+	cmd.Env = env
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if err != nil && cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String()+errOut.String(), primarySecret) {
+		t.Errorf("a secret was printed:\n%s%s", out.String(), errOut.String())
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
+}
+
+type liveVerdict struct {
+	Compatible bool `json:"compatible"`
+	APIError   *struct {
+		Code string `json:"code"`
+	} `json:"apiError"`
+	Rules []struct {
+		ID, Verdict string
+	} `json:"rules"`
+	Facts []struct {
+		Instance, Field, Value, Source string
+	} `json:"facts"`
+	Notes []string `json:"notes"`
+	Apply *struct {
+		Action string `json:"action"`
+	} `json:"apply"`
+}
+
+func decode(t *testing.T, s string) liveVerdict {
+	t.Helper()
+	var v liveVerdict
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, s)
+	}
+	return v
+}
+
+func (v liveVerdict) outcome(id string) string {
+	for _, r := range v.Rules {
+		if r.ID == id {
+			return r.Verdict
+		}
+	}
+	return "missing"
+}
+
+func TestLiveCheckAgainstServeProcesses(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	bj := startServe(t, "--log-level", "error", "--region", "cn-beijing")
+	home := t.TempDir()
+	env := liveEnv(t, home, envCreds...)
+	at := []string{"--region", "cn-hangzhou", "--endpoint", hz.url, "--region-endpoint", "cn-beijing=" + bj.url, "--timeout", "5s", "-o", "json"}
+	tests := []struct {
+		name, dest, source string
+		exit               int
+		code               string // apiError code, "" for none
+		failing            string // a rule that must fail
+		note               string
+	}{
+		{"compatible pair", "es-cn-cf710dest0000001", "es-cn-cf79src00000001", 0, "", "", "visible to these credentials"},
+		{"newer source", "es-cn-cf79src00000001", "es-cn-cf710dest0000001", 1, "SnapshotRepo.VersionNotSupport", "RULE-VERSION", ""},
+		{"activating destination", "es-cn-cfactivating00001", "es-cn-cf74src00000001", 1, "InstanceActivating", "ERR-INSTANCE-ACTIVATING", ""},
+		{"inactive destination", "es-cn-cfinactive0000001", "es-cn-cf74src00000001", 1, "InstanceStatusNotSupport", "ERR-INSTANCE-INACTIVE", ""},
+		{"6.7.0 kernel", "es-cn-cf67k120a0000001", "es-cn-cf67k130a0000001", 1, "SnapshotRepo.KernelNotSupport", "RULE-KERNEL-6.7", ""},
+		{"itself", "es-cn-cf710dest0000001", "es-cn-cf710dest0000001", 1, "SnapshotRepo.SameInstance", "RULE-DISTINCT", ""},
+		{"unknown destination", "es-cn-nosuchdest000001", "es-cn-cf74src00000001", 1, "InstanceNotFound", "ERR-INSTANCE-NOT-FOUND", "destination es-cn-nosuchdest000001 is not visible"},
+		{"source in another region", "es-cn-cf710dest0000001", "es-cn-cfbeijing0000001", 1, "SnapshotRepo.RegionMismatch", "RULE-SAME-REGION", "it exists in region cn-beijing"},
+		{"source of another account", "es-cn-cf710dest0000001", "es-cn-cfneighbour000001", 1, "SnapshotRepo.SourceNotFound", "RULE-SOURCE-EXISTS", "not visible to this account in any region searched (cn-hangzhou, cn-beijing)"},
+		{"6.7.0 kernel unknown", "es-cn-cf67k130a0000001", "es-cn-cf67nokernel00001", 3, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := liveCheck(t, env, append(at, "--dest", tt.dest, "--source", tt.source)...)
+			if code != tt.exit {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.exit, out, errOut)
+			}
+			v := decode(t, out)
+			switch {
+			case tt.code == "" && v.APIError != nil:
+				t.Errorf("apiError %s", v.APIError.Code)
+			case tt.code != "" && (v.APIError == nil || v.APIError.Code != tt.code):
+				t.Errorf("apiError %+v, want %s", v.APIError, tt.code)
+			}
+			if tt.failing != "" && v.outcome(tt.failing) != "fail" {
+				t.Errorf("%s = %s, want fail", tt.failing, v.outcome(tt.failing))
+			}
+			if tt.note != "" && !slices.ContainsFunc(v.Notes, func(n string) bool { return strings.Contains(n, tt.note) }) {
+				t.Errorf("notes %q lack %q", v.Notes, tt.note)
+			}
+		})
+	}
+	t.Run("facts name their source", func(t *testing.T) {
+		_, out, _ := liveCheck(t, env, append(at, "--dest", "es-cn-cf67k130a0000001", "--source", "es-cn-cf67k120a0000001")...)
+		v := decode(t, out)
+		var kernel string
+		for _, f := range v.Facts {
+			if f.Instance == "es-cn-cf67k130a0000001" && f.Field == "kernel" {
+				kernel = f.Value + " from " + f.Source
+			}
+		}
+		if !strings.HasPrefix(kernel, "ali1.3.0 from DescribeInstance in cn-hangzhou") || !strings.Contains(kernel, "aliVersion") {
+			t.Errorf("kernel fact %q", kernel)
+		}
+	})
+}
+
+func TestLiveCheckLookupFailuresExit4(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	stall, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	go func() {
+		for {
+			c, err := stall.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold every connection open, answer nothing
+		}
+	}()
+	home := t.TempDir()
+	pair := []string{"--region", "cn-hangzhou", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf79src00000001"}
+	tests := []struct {
+		name     string
+		env      []string
+		endpoint string
+		says     string
+	}{
+		{"wrong secret", liveEnv(t, home, "ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tConformPrimary01", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=wrong"), hz.url, "SignatureDoesNotMatch"},
+		{"unknown key", liveEnv(t, home, "ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tNobodyAtAll00", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=x"), hz.url, "InvalidAccessKeyId.NotFound"},
+		{"stalled server", liveEnv(t, home, envCreds...), "http://" + stall.Addr().String(), "no answer within 1s"},
+		{"nothing listening", liveEnv(t, home, envCreds...), "http://127.0.0.1:1", "network"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			code, out, errOut := liveCheck(t, tt.env, append(pair, "--endpoint", tt.endpoint, "--timeout", "1s")...)
+			if code != 4 || !strings.Contains(errOut, tt.says) || !strings.Contains(errOut, "the lookup failed, no verdict") {
+				t.Errorf("exit %d, want 4 saying %q\n%s%s", code, tt.says, out, errOut)
+			}
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("took %s with a 1s timeout", took)
+			}
+		})
+	}
+	t.Run("no credentials at all", func(t *testing.T) {
+		code, _, errOut := liveCheck(t, liveEnv(t, t.TempDir()), append(pair, "--endpoint", hz.url)...)
+		if code != 2 || !strings.Contains(errOut, "no credentials found") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+}
+
+func TestLiveApplyCreatesOnceAndRefusesIncompatible(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	env := liveEnv(t, t.TempDir(), envCreds...)
+	at := []string{"--region", "cn-hangzhou", "--endpoint", hz.url, "--apply", "-o", "json"}
+	c := apiclient.New(hz.url, primaryCreds, apiclient.SignV3, 5*time.Second)
+	listed := func(dest string) []string {
+		resp, err := c.Do(context.Background(), apiclient.List(dest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		repos, _ := resp.Repos()
+		var out []string
+		for _, r := range repos {
+			out = append(out, r.RepoPath)
+		}
+		return out
+	}
+	for i, want := range []string{"created", "exists"} {
+		code, out, errOut := liveCheck(t, env, append(at, "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001")...)
+		v := decode(t, out)
+		if code != 0 || v.Apply == nil || v.Apply.Action != want {
+			t.Fatalf("apply %d: exit %d, %+v\n%s%s", i+1, code, v.Apply, out, errOut)
+		}
+	}
+	if got := listed("es-cn-cf710dest0000001"); len(got) != 1 || got[0] != "es-cn-cf74src00000001" {
+		t.Errorf("after two --apply: %v", got)
+	}
+	code, out, _ := liveCheck(t, env, append(at, "--dest", "es-cn-cf79src00000001", "--source", "es-cn-cf710dest0000001")...)
+	if v := decode(t, out); code != 1 || v.Apply == nil || v.Apply.Action != "refused" {
+		t.Errorf("incompatible --apply: exit %d %s", code, out)
+	}
+	if got := listed("es-cn-cf79src00000001"); len(got) != 0 {
+		t.Errorf("an incompatible --apply created %v", got)
+	}
+}
+
+func TestLiveAlternativesAgreeWithTheReferenceServer(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	env := liveEnv(t, t.TempDir(), envCreds...)
+	code, out, errOut := liveCheck(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--dest", "es-cn-cf710dest0000001", "--alternatives", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var got struct {
+		Candidates []struct {
+			Instance       string `json:"instance"`
+			Verdict        string `json:"verdict"`
+			PlatformOffers bool   `json:"platformOffers"`
+		} `json:"candidates"`
+		Disagreements int `json:"disagreements"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	c := apiclient.New(hz.url, primaryCreds, apiclient.SignV3, 5*time.Second)
+	resp, err := c.Do(context.Background(), apiclient.Alternatives("es-cn-cf710dest0000001", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	offered, _ := resp.Repos()
+	if got.Disagreements != 0 || len(got.Candidates) < len(offered) || len(offered) == 0 {
+		t.Fatalf("%d disagreements, %d candidates, %d offered\n%s", got.Disagreements, len(got.Candidates), len(offered), out)
+	}
+	compatible := map[string]bool{}
+	for _, cand := range got.Candidates {
+		compatible[cand.Instance] = cand.Verdict == "compatible"
+	}
+	for _, r := range offered {
+		if !compatible[r.RepoPath] {
+			t.Errorf("the server offers %s, conform does not find it compatible", r.RepoPath)
+		}
+	}
+}
+
+func TestLiveCredentialsFromProfileFiles(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".aliyun"), 0o700)
+	os.WriteFile(filepath.Join(home, ".aliyun", "config.json"), []byte(`{"current":"default","profiles":[
+		{"name":"default","mode":"AK","access_key_id":"LTAI5tNobodyAtAll00","access_key_secret":"x","region_id":"cn-hangzhou"},
+		{"name":"ops","mode":"AK","access_key_id":"LTAI5tConformPrimary01","access_key_secret":"`+primarySecret+`","region_id":"cn-hangzhou"}]}`), 0o600)
+	os.MkdirAll(filepath.Join(home, ".alibabacloud"), 0o700)
+	os.WriteFile(filepath.Join(home, ".alibabacloud", "credentials"), []byte("[filed]\ntype = access_key\naccess_key_id = LTAI5tConformPrimary01\naccess_key_secret = "+primarySecret+"\n"), 0o600)
+	pair := []string{"--region", "cn-hangzhou", "--endpoint", hz.url, "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf79src00000001"}
+	for _, tt := range []struct {
+		profile, from string
+	}{{"ops", "aliyun CLI profile ops"}, {"filed", "credentials file filed"}} {
+		t.Run(tt.profile, func(t *testing.T) {
+			code, out, errOut := liveCheck(t, liveEnv(t, home), append(pair, "--profile", tt.profile)...)
+			if code != 0 || !strings.Contains(out, "credentials: "+tt.from) {
+				t.Errorf("exit %d\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestLiveUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "--live", "--dest", "a", "--source", "b"},
+		{"check", "--live", "--region", "r", "--dest", "a"},
+		{"check", "--live", "--region", "r", "--dest", "a", "--alternatives", "--apply"},
+		{"check", "--live", "--region", "r", "--dest", "a", "--source", "b", "--world", "w.yaml"},
+		{"check", "--dest", "a", "--source", "b", "--apply"},
+		{"check", "--live", "--region", "r", "--dest", "a", "--source", "b", "--region-endpoint", "nourl"},
+	} {
+		if code, _, errOut := conform(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package live_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/live"
+)
+
+// throttling answers Throttling.User for the first n calls, then a
+// DescribeInstance result.
+func throttling(n int32) (*httptest.Server, *atomic.Int32) {
+	var calls atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if calls.Add(1) <= n {
+			w.WriteHeader(400)
+			w.Write([]byte(`{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"R"}`))
+			return
+		}
+		w.Write([]byte(`{"RequestId":"R","Result":{"instanceId":"es-cn-x","esVersion":"7.10_with_X-Pack","status":"active","instanceCategory":"x-pack","extendConfigs":[]}}`))
+	}))
+	return ts, &calls
+}
+
+func platform(url string) *live.Platform {
+	return live.New(live.Options{
+		Credentials: acs.Credentials{AccessKeyID: "LTAI5tExample", AccessKeySecret: "s"},
+		Endpoints:   map[string]string{"cn-hangzhou": url},
+		Timeout:     2 * time.Second, Attempts: 3, Backoff: 10 * time.Millisecond,
+	})
+}
+
+func TestThrottledCallsAreRetriedWithBackoff(t *testing.T) {
+	ts, calls := throttling(2)
+	defer ts.Close()
+	d, err := platform(ts.URL).Describe("cn-hangzhou", "es-cn-x")
+	if err != nil || d == nil || d.Instance.Version.Number.String() != "7.10.0" {
+		t.Fatalf("got %+v, %v", d, err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("%d calls, want 3", calls.Load())
+	}
+}
+
+func TestThrottlingBeyondTheAttemptsIsALookupError(t *testing.T) {
+	ts, calls := throttling(100)
+	defer ts.Close()
+	_, err := platform(ts.URL).Describe("cn-hangzhou", "es-cn-x")
+	var le *live.Error
+	if !errors.As(err, &le) || le.Kind != "throttled" {
+		t.Fatalf("err = %v", err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("%d calls, want the 3 attempts", calls.Load())
+	}
+}
+
+func TestAnAnswerThatIsNotAVersionIsALookupError(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"RequestId":"R","Result":{"instanceId":"es-cn-x","esVersion":"seven","status":"active"}}`))
+	}))
+	defer ts.Close()
+	_, err := platform(ts.URL).Describe("cn-hangzhou", "es-cn-x")
+	var le *live.Error
+	if !errors.As(err, &le) || le.Kind != "unexpected" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMaskKeyHidesTheMiddle(t *testing.T) {
+	if got := live.MaskKey("LTAI5tConformPrimary01"); got != "LTAI5t**************01" {
+		t.Errorf("got %s", got)
+	}
+}
