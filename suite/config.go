@@ -97,6 +97,8 @@ type Config struct {
 	Verbose bool
 	// NoColor turns Ginkgo's colours off.
 	NoColor bool
+	// Progress, when set, is told after each spec how many of how many ran.
+	Progress func(done, total int)
 }
 
 // HarnessError is a problem with the run itself — bad configuration, a world

@@ -72,6 +72,14 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 		}
 	})
 	ginkgo.ReportAfterSuite("conform requirement report", func(r ginkgo.Report) { captured = r })
+	if cfg.Progress != nil {
+		total, done := 0, 0
+		ginkgo.ReportBeforeSuite(func(r ginkgo.Report) { total = r.PreRunStats.SpecsThatWillRun })
+		ginkgo.ReportAfterEach(func(ginkgo.SpecReport) {
+			done++
+			cfg.Progress(done, total)
+		})
+	}
 
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/progress"
+	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -29,6 +31,7 @@ Examples:
   conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
   conform check --world fleet.yaml --dest es-cn-a --source es-cn-b -o json
   conform check --world fleet.json --matrix -o json > matrix.jsonl
+  conform check --world fleet.yaml --matrix --html fleet.html
   conform check --live --region cn-hangzhou --dest es-cn-a --source es-cn-b
   conform check --live --profile prod --region cn-hangzhou --dest es-cn-a --source es-cn-b --apply
   conform check --live --region cn-hangzhou --dest es-cn-a --alternatives
@@ -79,6 +82,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
 	output := fs.String("o", "text", "output: text or json")
 	matrix := fs.Bool("matrix", false, "for every destination of the world, list the sources that may reference it")
+	htmlOut := fs.String("html", "", "with --matrix: also write the fleet as a self-contained HTML picture to this file")
 	lo := liveOptions{regionEndpoints: endpointFlags{}}
 	isLive := fs.Bool("live", false, "read both instances from the platform through the official SDK instead of a world")
 	fs.StringVar(&lo.region, "region", "", "with --live: the region of the destination, e.g. cn-hangzhou")
@@ -137,7 +141,21 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform check: %v\n", err)
 		return exitUsage
 	}
+	if *htmlOut != "" && !*matrix {
+		fmt.Fprintln(stderr, "conform check: --html goes with --matrix")
+		return exitUsage
+	}
 	if *matrix {
+		if *htmlOut != "" {
+			meter := progress.OnTerminal(os.Stderr, "drawing the fleet:")
+			err := writeFile(*htmlOut, func(out io.Writer) error {
+				return report.WriteFleetHTML(out, "conform fleet compatibility — "+w.Name, w.Instances, &w.Policy, meter.Update)
+			})
+			if err != nil {
+				fmt.Fprintf(stderr, "conform check: writing %s: %v\n", *htmlOut, err)
+				return exitUsage
+			}
+		}
 		return printMatrix(w, *output == "json", stdout, stderr)
 	}
 	v := w.Policy.Evaluate(*dest, w.Instance(*dest), *source, w.Instance(*source))
@@ -229,7 +247,13 @@ func useColour(w io.Writer) bool {
 func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 1<<20)
 	var buf []byte
+	meter := progress.OnTerminal(os.Stderr, "checking the fleet:")
+	done := 0
 	err := w.Policy.Matrix(w.Instances, func(row checks.MatrixRow) error {
+		done++
+		if done%1024 == 0 || done == len(w.Instances) {
+			meter.Update(done, len(w.Instances))
+		}
 		if asJSON {
 			buf = appendMatrixJSON(buf[:0], row)
 			_, err := out.Write(buf)

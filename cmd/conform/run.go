@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/server"
 	"github.com/snaprepo/conform/suite"
 	"github.com/snaprepo/conform/world"
@@ -26,6 +27,7 @@ Examples:
   conform run --endpoint http://127.0.0.1:9280 --world vendor-world.yaml
   conform run --label-filter MUST --junit-report junit.xml --summary summary.md
   conform run --capabilities list,delete,auth --signature v1 --randomize-all
+  conform run --html-report report.html --badge badge.svg
 
 Exit codes:
   0  nothing failed     1  a requirement failed     2  harness or usage error
@@ -52,6 +54,8 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	junit := fs.String("junit-report", "", "write JUnit XML to this file")
 	jsonReport := fs.String("json-report", "", "write the JSON report to this file")
 	summary := fs.String("summary", "", "write a Markdown summary (one row per requirement) to this file")
+	htmlReport := fs.String("html-report", "", "write a self-contained HTML report to this file")
+	badge := fs.String("badge", "", "write an SVG badge (conform | MUST n/m) to this file")
 	randomize := fs.Bool("randomize-all", false, "run the specs in random order")
 	seed := fs.Int64("seed", 0, "random seed (with --randomize-all)")
 	verbose := fs.Bool("v", false, "report every spec as it runs")
@@ -98,6 +102,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		Timeout: *timeout, Exhaustive: *exhaustive, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
 		Verbose: *verbose, NoColor: *noColor || noColorEnv || !useColour(stdout),
 	}
+	if *exhaustive {
+		cfg.Progress = progress.OnTerminal(os.Stderr, "specs:").Update
+	}
 	t := &failer{}
 	res, err := suite.Execute(t, cfg, stdout)
 	if err != nil {
@@ -107,7 +114,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{*junit, res.WriteJUnit}, {*jsonReport, res.WriteJSON}, {*summary, res.WriteSummary}} {
+	}{{*junit, res.WriteJUnit}, {*jsonReport, res.WriteJSON}, {*summary, res.WriteSummary}, {*htmlReport, res.WriteHTML}, {*badge, res.WriteBadge}} {
 		if out.path == "" {
 			continue
 		}
@@ -145,6 +152,10 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
