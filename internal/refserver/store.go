@@ -115,7 +115,7 @@ func (s *Store) racyAdd(dest, src string) (bool, error) {
 	if exists {
 		return false, nil
 	}
-	time.Sleep(2 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // a slow store widens the window, as under load
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return true, s.change(dest, append(slices.Clone(s.repos[dest]), src))
