@@ -1,13 +1,16 @@
-# The project's commands. `make test` is what CI runs (.ci/run).
+# The project's commands. `make test` is what CI runs (.ci/run): lint, then
+# every test with the race detector.
 GO ?= go
 
-.PHONY: test vet bench build
+.PHONY: test lint bench build
 
-test: vet
+test: lint
 	$(GO) test -race -count=1 ./...
 
-vet:
+lint:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -29,6 +29,7 @@ type Failure struct {
 	Err apierror.Error
 }
 
+// Error says the code and the message.
 func (f *Failure) Error() string { return f.Err.Code + ": " + f.Err.Message }
 
 func fail(e apierror.Error, detail string) *Failure {

@@ -221,7 +221,7 @@ type Repo struct {
 func (r *Response) Repos() ([]Repo, error) {
 	var out []Repo
 	if err := json.Unmarshal(r.Result, &out); err != nil {
-		return nil, fmt.Errorf("Result is not a list of repositories: %w", err)
+		return nil, fmt.Errorf("the answer's Result is not a list of repositories: %w", err)
 	}
 	return out, nil
 }

@@ -71,6 +71,7 @@ type Instance struct {
 // VersionKey names an exact Elasticsearch version, e.g. {6, 7, 0}.
 type VersionKey struct{ Major, Minor, Patch uint64 }
 
+// String is the version as major.minor.patch.
 func (k VersionKey) String() string { return fmt.Sprintf("%d.%d.%d", k.Major, k.Minor, k.Patch) }
 
 // ParseVersionKey reads an exact version such as "6.7.0" or "6.7".

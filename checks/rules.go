@@ -18,6 +18,7 @@ const (
 	Unknown
 )
 
+// String is the outcome as reports write it: pass, fail, warn or unknown.
 func (o Outcome) String() string {
 	switch o {
 	case Pass:
@@ -250,6 +251,7 @@ const (
 	Undecided
 )
 
+// String is the decision as reports write it.
 func (d Decision) String() string {
 	switch d {
 	case Compatible:

@@ -88,6 +88,7 @@ type Error struct {
 	Detail               string
 }
 
+// Error is one sentence: what was looked up, where, and what went wrong.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s in %s (%s) failed: %s: %s", e.Op, e.Region, e.Endpoint, e.Kind, e.Detail)
 }

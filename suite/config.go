@@ -106,6 +106,7 @@ type Config struct {
 // spec runs.
 type HarnessError struct{ Msg string }
 
+// Error is the problem, with what to do about it.
 func (e *HarnessError) Error() string { return e.Msg }
 
 func harness(format string, args ...any) error {

@@ -14,11 +14,8 @@ import (
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/catalogue"
 	"github.com/snaprepo/conform/report"
+	"github.com/snaprepo/conform/version"
 )
-
-// ToolVersion is conform's version as reports name it; release builds set
-// it with -ldflags "-X github.com/snaprepo/conform/suite.ToolVersion=…".
-var ToolVersion = "0.1.0-dev"
 
 // Run runs the suite against cfg.Endpoint from a vendor's go test (or from
 // conform run with a stub t) and reports whether nothing failed. A harness
@@ -102,7 +99,7 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	slices.Sort(caps)
 	return report.FromGinkgo(captured, cat, report.Meta{
 		Endpoint: cfg.Endpoint, World: cfg.World.Name, WorldDigest: cfg.World.Digest(),
-		ToolVersion: ToolVersion, Capabilities: caps,
+		ToolVersion: version.Tool, Capabilities: caps,
 	}), nil
 }
 

@@ -120,6 +120,7 @@ type InvalidError struct {
 	Problems []Problem
 }
 
+// Error lists every problem, one a line, each with the file, the place and the field.
 func (e *InvalidError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d problem(s):", e.Name, len(e.Problems))

@@ -19,8 +19,10 @@ import (
 
 // runReport is the part of the JSON report the tests read.
 type runReport struct {
-	Failed       []string `json:"failed"`
-	Requirements []struct {
+	ToolVersion      string   `json:"toolVersion"`
+	CatalogueVersion string   `json:"catalogueVersion"`
+	Failed           []string `json:"failed"`
+	Requirements     []struct {
 		ID    string `json:"id"`
 		State string `json:"state"`
 	} `json:"requirements"`
@@ -59,12 +61,15 @@ func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
 			t.Errorf("%s is %s on the reference server", r.ID, r.State)
 		}
 	}
+	if rep.ToolVersion != "0.1.0-dev" || rep.CatalogueVersion != "1.1.0" {
+		t.Errorf("JSON report versions: tool %q, catalogue %q", rep.ToolVersion, rep.CatalogueVersion)
+	}
 	x, _ := os.ReadFile(junit)
 	if !strings.Contains(string(x), `<testcase name="OK-CREATED | `) || !strings.Contains(string(x), `name="catalogueVersion"`) {
 		t.Errorf("JUnit names must start with requirement IDs and carry the versions:\n%.600s", x)
 	}
 	s, _ := os.ReadFile(summary)
-	if !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
+	if !strings.Contains(string(s), "conform 0.1.0-dev, requirement catalogue 1.1.0") || !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
 		t.Errorf("summary:\n%s", s)
 	}
 }

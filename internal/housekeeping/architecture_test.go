@@ -1,0 +1,81 @@
+package housekeeping
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/snaprepo/conform/"
+
+// forbidden is ARCHITECTURE.md's "must never import" column.
+var forbidden = map[string][]string{
+	"apierror":           {module},
+	"fixtures":           {module},
+	"progress":           {module},
+	"version":            {module},
+	"checks":             {"net/http", module + "world", module + "server", module + "suite", module + "live"},
+	"world":              {"net/http", module + "server", module + "suite", module + "live"},
+	"catalogue":          {module + "suite", module + "server"},
+	"acs":                {module + "checks", module + "world", module + "server", module + "suite"},
+	"apiclient":          {module + "checks", module + "server", module + "internal/refserver", module + "suite"},
+	"internal/refserver": {module + "suite", module + "apiclient", module + "live"},
+	"server":             {module + "suite", module + "apiclient"},
+	"suite":              {module + "server", module + "internal/refserver"},
+	"report":             {module + "server", module + "suite", module + "apiclient"},
+	"live":               {module + "server", module + "suite", module + "world"},
+}
+
+func TestPackagesImportOnlyWhatTheArchitectureAllows(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for pkg, banned := range forbidden {
+		files, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
+		if len(files) == 0 {
+			t.Errorf("package %s of ARCHITECTURE.md has no files", pkg)
+		}
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				for _, b := range banned {
+					if path == b || (strings.HasSuffix(b, "/") && strings.HasPrefix(path, b)) {
+						t.Errorf("%s imports %s, which ARCHITECTURE.md forbids", file, path)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Every file a recipe of ARCHITECTURE.md names exists.
+func TestArchitectureRecipesNameFilesThatExist(t *testing.T) {
+	root := filepath.Join("..", "..")
+	doc, err := os.ReadFile(filepath.Join(root, "ARCHITECTURE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := regexp.MustCompile("`([a-z/_.]+\\.(?:go|yaml|md))`").FindAllStringSubmatch(string(doc), -1)
+	if len(paths) < 10 {
+		t.Fatalf("only %d file names found", len(paths))
+	}
+	for _, m := range paths {
+		if _, err := os.Stat(filepath.Join(root, m[1])); err != nil {
+			t.Errorf("ARCHITECTURE.md names %s, which does not exist", m[1])
+		}
+	}
+	readme, _ := os.ReadFile(filepath.Join(root, "README.md"))
+	if !strings.Contains(string(readme), "(ARCHITECTURE.md)") {
+		t.Error("README.md does not link ARCHITECTURE.md")
+	}
+}
