@@ -16,56 +16,79 @@ type MatrixRow struct {
 	Undecided  []*Instance
 }
 
-// Matrix visits one row per destination of instances, in input order within
-// each (region, account) group. Pairs across groups are always refused
-// (RULE-SAME-REGION, RULE-SAME-ACCOUNT), and within a group only sources no
-// newer than the destination can pass RULE-VERSION, so each destination looks
-// only at the sorted prefix of its group: the work is that of the answer, not
-// of every pair. The row's slices are reused: copy what you keep.
-func (p *Policy) Matrix(instances []Instance, visit func(MatrixRow) error) error {
-	type groupKey struct{ region, account string }
-	groups := map[groupKey][]*Instance{}
-	var order []groupKey
+// Group is the instances of one (region, account): pairs across groups are
+// always refused (RULE-SAME-REGION, RULE-SAME-ACCOUNT).
+type Group struct {
+	Region, Account string
+	Members         []*Instance
+}
+
+// Groups splits instances by (region, account), groups and members in the
+// order they first appear.
+func Groups(instances []Instance) []Group {
+	type key struct{ region, account string }
+	index := map[key]int{}
+	var out []Group
 	for i := range instances {
 		in := &instances[i]
-		k := groupKey{in.Region, in.Account}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+		k := key{in.Region, in.Account}
+		g, ok := index[k]
+		if !ok {
+			g = len(out)
+			index[k] = g
+			out = append(out, Group{Region: in.Region, Account: in.Account})
 		}
-		groups[k] = append(groups[k], in)
+		out[g].Members = append(out[g].Members, in)
 	}
+	return out
+}
+
+// Matrix visits one row per destination of instances, group by group (see
+// Groups). The row's slices are reused: copy what you keep.
+func (p *Policy) Matrix(instances []Instance, visit func(MatrixRow) error) error {
+	for _, g := range Groups(instances) {
+		if err := p.GroupMatrix(g.Members, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GroupMatrix visits one row per member of one (region, account) group, in
+// the members' order. Within a group only sources no newer than the
+// destination can pass RULE-VERSION, so each destination looks only at the
+// sorted prefix of its group: the work is that of the answer, not of every
+// pair. The row's slices are reused: copy what you keep.
+func (p *Policy) GroupMatrix(members []*Instance, visit func(MatrixRow) error) error {
+	byVersion := slices.Clone(members)
+	slices.SortStableFunc(byVersion, func(a, b *Instance) int { return a.Version.Compare(b.Version) })
 	var row MatrixRow
-	for _, k := range order {
-		members := groups[k]
-		byVersion := slices.Clone(members)
-		slices.SortStableFunc(byVersion, func(a, b *Instance) int { return a.Version.Compare(b.Version) })
-		for _, dest := range members {
-			row = MatrixRow{Dest: dest, Compatible: row.Compatible[:0], Warned: row.Warned[:0], Undecided: row.Undecided[:0]}
-			// The first source newer than dest ends the candidates.
-			end, _ := slices.BinarySearchFunc(byVersion, dest, func(a, t *Instance) int {
-				if c := a.Version.Compare(t.Version); c != 0 {
-					return c
-				}
-				return -1 // equal versions are candidates: search past them
-			})
-			for _, src := range byVersion[:end] {
-				if src == dest {
-					continue
-				}
-				v := p.Evaluate(dest.ID, dest, src.ID, src)
-				switch v.Decision() {
-				case Compatible:
-					row.Compatible = append(row.Compatible, src)
-					if v.Warned() {
-						row.Warned = append(row.Warned, src)
-					}
-				case Undecided:
-					row.Undecided = append(row.Undecided, src)
-				}
+	for _, dest := range members {
+		row = MatrixRow{Dest: dest, Compatible: row.Compatible[:0], Warned: row.Warned[:0], Undecided: row.Undecided[:0]}
+		// The first source newer than dest ends the candidates.
+		end, _ := slices.BinarySearchFunc(byVersion, dest, func(a, t *Instance) int {
+			if c := a.Version.Compare(t.Version); c != 0 {
+				return c
 			}
-			if err := visit(row); err != nil {
-				return err
+			return -1 // equal versions are candidates: search past them
+		})
+		for _, src := range byVersion[:end] {
+			if src == dest {
+				continue
 			}
+			v := p.Evaluate(dest.ID, dest, src.ID, src)
+			switch v.Decision() {
+			case Compatible:
+				row.Compatible = append(row.Compatible, src)
+				if v.Warned() {
+					row.Warned = append(row.Warned, src)
+				}
+			case Undecided:
+				row.Undecided = append(row.Undecided, src)
+			}
+		}
+		if err := visit(row); err != nil {
+			return err
 		}
 	}
 	return nil

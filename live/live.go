@@ -356,11 +356,7 @@ func (p *Platform) Alternatives(region, dest string) ([]string, error) {
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(resp.Result))
-	for _, r := range resp.Result {
-		out = append(out, r.RepoPath)
-	}
-	return out, nil
+	return repoPaths(resp.Result), nil
 }
 
 // Repos is what dest references, per ListSnapshotReposByInstanceId.
@@ -377,11 +373,7 @@ func (p *Platform) Repos(region, dest string) ([]string, error) {
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(resp.Result))
-	for _, r := range resp.Result {
-		out = append(out, r.RepoPath)
-	}
-	return out, nil
+	return repoPaths(resp.Result), nil
 }
 
 // Add calls AddSnapshotRepo and returns its RequestId.
@@ -403,4 +395,12 @@ func (p *Platform) Add(region, dest, source string) (string, error) {
 		return "", &Error{Op: "AddSnapshotRepo", Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected", Detail: "the platform answered Result false"}
 	}
 	return resp.RequestId, nil
+}
+
+func repoPaths(repos []elasticsearch.Repo) []string {
+	out := make([]string, 0, len(repos))
+	for _, r := range repos {
+		out = append(out, r.RepoPath)
+	}
+	return out
 }

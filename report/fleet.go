@@ -68,18 +68,10 @@ type Progress func(done, total int)
 // The cells are run-length encoded and drawn on canvases as they scroll
 // into view, so 100,000 instances stay a few megabytes and open quickly.
 func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *checks.Policy, progress Progress) error {
-	type key struct{ region, account string }
-	groups := map[key][]*checks.Instance{}
-	var keys []key
-	for i := range instances {
-		in := &instances[i]
-		k := key{in.Region, in.Account}
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], in)
-	}
-	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.region, b.region), cmp.Compare(a.account, b.account)) })
+	groups := checks.Groups(instances)
+	slices.SortFunc(groups, func(a, b checks.Group) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Account, b.Account))
+	})
 
 	versionIndex := map[string]int{}
 	var versions []string
@@ -96,12 +88,12 @@ func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *c
 	var out []fleetGroup
 	done := 0
 	var row []byte
-	for _, k := range keys {
-		members := groups[k]
+	for _, grp := range groups {
+		members := grp.Members
 		slices.SortStableFunc(members, func(a, b *checks.Instance) int {
 			return cmp.Or(a.Version.Compare(b.Version), cmp.Compare(a.ID, b.ID))
 		})
-		g := fleetGroup{Region: k.region, Account: k.account, Size: len(members)}
+		g := fleetGroup{Region: grp.Region, Account: grp.Account, Size: len(members)}
 		if len(members) <= MaxCellGroup {
 			for _, d := range members {
 				g.Instances = append(g.Instances, []any{d.ID, indexOf(d)})
@@ -184,11 +176,7 @@ func (g *fleetGroup) summarize(members []*checks.Instance, p *checks.Policy, ind
 			}
 		}
 	}
-	flat := make([]checks.Instance, len(members))
-	for i, m := range members {
-		flat[i] = *m
-	}
-	p.Matrix(flat, func(row checks.MatrixRow) error {
+	p.GroupMatrix(members, func(row checks.MatrixRow) error {
 		d := local[indexOf(row.Dest)]
 		for _, s := range row.Compatible {
 			g.Summary[d][local[indexOf(s)]].Compatible++

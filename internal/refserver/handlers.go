@@ -68,9 +68,8 @@ func (s *Server) parseRepoPath(x *exchange, body []byte) (string, *apierror.Erro
 
 func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 	x.action = "AddSnapshotRepo"
-	dest := s.destination(x.account, destID)
+	dest := s.destinationOr404(x, destID)
 	if dest == nil {
-		s.notFound(x, destID)
 		return
 	}
 	srcID, bad := s.parseRepoPath(x, body)
@@ -147,6 +146,16 @@ func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, sr
 	return v
 }
 
+// destinationOr404 is the caller's destination id, or nil once
+// InstanceNotFound is answered.
+func (s *Server) destinationOr404(x *exchange, id string) *checks.Instance {
+	d := s.destination(x.account, id)
+	if d == nil {
+		s.notFound(x, id)
+	}
+	return d
+}
+
 // notFound answers InstanceNotFound, or with the planted fault reveals that
 // another account's instance exists.
 func (s *Server) notFound(x *exchange, id string) {
@@ -159,8 +168,7 @@ func (s *Server) notFound(x *exchange, id string) {
 
 func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 	x.action = "ListSnapshotReposByInstanceId"
-	if s.destination(x.account, destID) == nil {
-		s.notFound(x, destID)
+	if s.destinationOr404(x, destID) == nil {
 		return
 	}
 	items := []repoItem{}
@@ -174,8 +182,7 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 
 func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	x.action = "DeleteSnapshotRepo"
-	if s.destination(x.account, destID) == nil {
-		s.notFound(x, destID)
+	if s.destinationOr404(x, destID) == nil {
 		return
 	}
 	q := x.r.URL.Query()
@@ -200,9 +207,8 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 // reference; alreadySetItems=true also lists those it references already.
 func (s *Server) listAlternatives(x *exchange, destID string) {
 	x.action = "ListAlternativeSnapshotRepos"
-	dest := s.destination(x.account, destID)
+	dest := s.destinationOr404(x, destID)
 	if dest == nil {
-		s.notFound(x, destID)
 		return
 	}
 	withSet := false
@@ -263,9 +269,8 @@ func describe(in *checks.Instance) instanceJSON {
 
 func (s *Server) describeInstance(x *exchange, id string) {
 	x.action = "DescribeInstance"
-	in := s.destination(x.account, id)
+	in := s.destinationOr404(x, id)
 	if in == nil {
-		s.notFound(x, id)
 		return
 	}
 	s.ok(x, describe(in))
