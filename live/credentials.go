@@ -11,7 +11,8 @@ import (
 
 // LoadCredentials finds the caller's credentials the way Alibaba Cloud users
 // keep them, through the official credentials library, in this order:
-// ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (and _SECURITY_TOKEN); the aliyun
+// ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (and _SECURITY_TOKEN), unless a
+// profile is named, which then wins over the environment; the aliyun
 // CLI's profile (~/.aliyun/config.json, profile from --profile, else
 // ALIBABA_CLOUD_PROFILE, else the file's current one); the credentials file
 // (~/.alibabacloud/credentials or ALIBABA_CLOUD_CREDENTIALS_FILE). The ECS
@@ -42,6 +43,9 @@ func LoadCredentials(profile string) (acs.Credentials, string, error) {
 			return b.Build()
 		}},
 	}
+	if profile != "" {
+		sources = sources[1:]
+	}
 	var tried []string
 	for _, s := range sources {
 		p, err := s.build()
@@ -59,7 +63,7 @@ func LoadCredentials(profile string) (acs.Credentials, string, error) {
 			continue
 		}
 		where := s.name
-		if s.name != sources[0].name && profile != "" {
+		if profile != "" {
 			where += " " + profile
 		}
 		return acs.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, where, nil

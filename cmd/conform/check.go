@@ -37,8 +37,9 @@ Examples:
   conform check --live --region cn-hangzhou --dest es-cn-a --alternatives
 
 With --live, credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (and
-_SECURITY_TOKEN), else the aliyun CLI profile (--profile NAME), else the
-credentials file ~/.alibabacloud/credentials. No secret is ever printed.
+_SECURITY_TOKEN), else the aliyun CLI profile, else the credentials file
+~/.alibabacloud/credentials; --profile NAME picks a profile of either file and
+wins over the environment. No secret is ever printed.
 
 Exit codes:
   0  compatible          1  not compatible      2  bad input or usage

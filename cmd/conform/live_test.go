@@ -280,7 +280,9 @@ func TestLiveCredentialsFromProfileFiles(t *testing.T) {
 		profile, from string
 	}{{"ops", "aliyun CLI profile ops"}, {"filed", "credentials file filed"}} {
 		t.Run(tt.profile, func(t *testing.T) {
-			code, out, errOut := liveCheck(t, liveEnv(t, home), append(pair, "--profile", tt.profile)...)
+			// A named profile wins over credentials in the environment.
+			env := liveEnv(t, home, "ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tNobodyAtAll00", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=x")
+			code, out, errOut := liveCheck(t, env, append(pair, "--profile", tt.profile)...)
 			if code != 0 || !strings.Contains(out, "credentials: "+tt.from) {
 				t.Errorf("exit %d\n%s%s", code, out, errOut)
 			}
