@@ -10,6 +10,8 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/live"
+	"github.com/snaprepo/conform/server"
+	"github.com/snaprepo/conform/world"
 )
 
 // throttling answers Throttling.User for the first n calls, then a
@@ -77,5 +79,37 @@ func TestAnAnswerThatIsNotAVersionIsALookupError(t *testing.T) {
 func TestMaskKeyHidesTheMiddle(t *testing.T) {
 	if got := live.MaskKey("LTAI5tConformPrimary01"); got != "LTAI5t**************01" {
 		t.Errorf("got %s", got)
+	}
+}
+
+// ListInstances reads every page: 250 instances take three pages of 100.
+func TestListInstancesReadsEveryPage(t *testing.T) {
+	w, err := world.FromFile("synthetic", world.Synthetic(1, 1, 250, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{World: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	p := live.New(live.Options{
+		Credentials: acs.Credentials{AccessKeyID: w.Accounts[0].AccessKeys[0].ID, AccessKeySecret: w.Accounts[0].AccessKeys[0].Secret},
+		Endpoints:   map[string]string{w.Region: ts.URL},
+	})
+	got, err := p.ListInstances(w.Region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, d := range got {
+		seen[d.Instance.ID] = true
+		if want := w.Instance(d.Instance.ID); want == nil || want.Version.Raw != d.Instance.Version.Raw || want.Status != d.Instance.Status {
+			t.Errorf("%s read as %s %s", d.Instance.ID, d.Instance.Version, d.Instance.Status)
+		}
+	}
+	if len(got) != 250 || len(seen) != 250 {
+		t.Errorf("%d instances read, %d distinct; want 250", len(got), len(seen))
 	}
 }

@@ -3,9 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +273,43 @@ func TestCorruptStateFileIsRefusedAndKept(t *testing.T) {
 	if data, _ := os.ReadFile(path); !bytes.Equal(data, corrupt) {
 		t.Error("the corrupt state file was changed")
 	}
+}
+
+func TestListInstancePagesTheCallersInstancesOfTheRegion(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	seen := map[string]bool{}
+	total := -1
+	for page := 1; page <= 4; page++ {
+		resp := do(t, c, &apiclient.Request{Action: "ListInstance", Method: "GET", Path: "/openapi/instances",
+			Query: map[string][]string{"page": {strconv.Itoa(page)}, "size": {"5"}}})
+		var body struct {
+			Headers struct {
+				XTotalCount int `json:"X-Total-Count"`
+			} `json:"Headers"`
+			Result []struct {
+				InstanceID string `json:"instanceId"`
+				EsVersion  string `json:"esVersion"`
+			} `json:"Result"`
+		}
+		if resp.Status != 200 || json.Unmarshal(resp.Body, &body) != nil {
+			t.Fatalf("page %d: %s", page, resp)
+		}
+		total = body.Headers.XTotalCount
+		if len(body.Result) > 5 {
+			t.Errorf("page %d has %d instances, size 5", page, len(body.Result))
+		}
+		for _, in := range body.Result {
+			if seen[in.InstanceID] {
+				t.Errorf("%s on two pages", in.InstanceID)
+			}
+			seen[in.InstanceID] = true
+		}
+	}
+	// 16 of the built-in world's 18 instances: not the neighbour's, not cn-beijing's.
+	if total != 16 || len(seen) != 16 || seen["es-cn-cfneighbour000001"] || seen["es-cn-cfbeijing0000001"] {
+		t.Errorf("total %d, seen %d: %v", total, len(seen), seen)
+	}
+	bad := do(t, c, &apiclient.Request{Method: "GET", Path: "/openapi/instances", Query: map[string][]string{"size": {"1000"}}})
+	assertEnvelope(t, bad, 400, "InvalidParameter")
 }
