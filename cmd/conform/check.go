@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -75,9 +73,7 @@ type ruleJSON struct {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, checkHelp); fs.PrintDefaults() }
+	fs := newFlags("check", checkHelp, stderr)
 	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
 	dest := fs.String("dest", "", "destination instance ID: the one that gets the shared repository")
 	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
@@ -94,18 +90,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, "with --live: timeout of each call")
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, stop := parseFlags(fs, args, stderr); stop {
+		return code
 	}
 	if *output != "text" && *output != "json" {
 		fmt.Fprintf(stderr, "conform check: -o %q is not an output (want text or json)\n", *output)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "conform check: unexpected argument %q (flags go before values: --dest ID --source ID)\n", fs.Arg(0))
 		return exitUsage
 	}
 	if *isLive {

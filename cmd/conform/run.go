@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -41,9 +39,7 @@ type failer struct{ failed bool }
 func (f *failer) Fail() { f.failed = true }
 
 func runSuite(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runHelp); fs.PrintDefaults() }
+	fs := newFlags("run", runHelp, stderr)
 	endpoint := fs.String("endpoint", "", "base URL of the implementation (default: start the reference server)")
 	worldPath := fs.String("world", "", "world file the implementation holds (default: the built-in world)")
 	caps := fs.String("capabilities", "list,delete,alternatives,describe,auth", "what the implementation has, comma-separated")
@@ -60,18 +56,12 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "random seed (with --randomize-all)")
 	verbose := fs.Bool("v", false, "report every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, stop := parseFlags(fs, args, stderr); stop {
+		return code
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform run: "+format+"\n", a...)
 		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return usage("unexpected argument %q (see conform run --help)", fs.Arg(0))
 	}
 	capabilities, err := suite.ParseCapabilities(*caps)
 	if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,24 +32,15 @@ Flags:
 `
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
+	fs := newFlags("serve", serveHelp, stderr)
 	addr := fs.String("addr", "127.0.0.1:9280", "address to listen on; port 0 picks a free one")
 	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
 	dataDir := fs.String("data-dir", "", "keep repositories across restarts in this directory (default: in memory)")
 	auth := fs.String("auth", "on", "check request signatures: on or off")
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "conform serve: unexpected argument %q (see conform serve --help)\n", fs.Arg(0))
-		return exitUsage
+	if code, stop := parseFlags(fs, args, stderr); stop {
+		return code
 	}
 	if *auth != "on" && *auth != "off" {
 		fmt.Fprintf(stderr, "conform serve: --auth %q is not a setting (want on or off)\n", *auth)
