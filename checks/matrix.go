@@ -1,9 +1,6 @@
 package checks
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // MatrixRow is, for one destination, every source of the inventory that may
 // reference it.
@@ -93,9 +90,3 @@ func (p *Policy) GroupMatrix(members []*Instance, visit func(MatrixRow) error) e
 	}
 	return nil
 }
-
-// compareIDs orders instances by ID, for stable listings.
-func compareIDs(a, b *Instance) int { return cmp.Compare(a.ID, b.ID) }
-
-// SortByID sorts instances by ID in place.
-func SortByID(in []*Instance) { slices.SortFunc(in, compareIDs) }

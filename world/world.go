@@ -345,15 +345,5 @@ func (w *World) KeyOwner(accessKeyID string) (account, secret string, ok bool) {
 	return k.account, k.secret, ok
 }
 
-// Account is the account with that ID, or nil.
-func (w *World) Account(id string) *Account {
-	for i := range w.Accounts {
-		if w.Accounts[i].ID == id {
-			return &w.Accounts[i]
-		}
-	}
-	return nil
-}
-
 // Digest is the SHA-256 of the world's bytes, for reports.
 func (w *World) Digest() string { return w.digest }
