@@ -36,33 +36,21 @@ type cases struct {
 	w        *world.World
 	account  string
 	region   string
-	all      []candidate
 	existing map[[2]string]bool
+	// found remembers each finder's answer: specs ask again and again.
+	found map[string]found
 	// unknown IDs, fresh each run so that no state can match them.
 	unknownDest, unknownSource string
 }
 
 func newCases(w *world.World, account, region string) *cases {
-	c := &cases{w: w, account: account, region: region, existing: map[[2]string]bool{}}
+	c := &cases{w: w, account: account, region: region, existing: map[[2]string]bool{}, found: map[string]found{}}
 	for _, r := range w.Repos {
 		c.existing[[2]string{r.Instance, r.RepoPath}] = true
 	}
 	nonce := acs.NewNonce()[:12]
 	c.unknownDest = "es-cn-conformnodst" + nonce
 	c.unknownSource = "es-cn-conformnosrc" + nonce
-	for i := range w.Instances {
-		d := &w.Instances[i]
-		if c.destination(d.ID) == nil {
-			continue
-		}
-		for j := range w.Instances {
-			s := &w.Instances[j]
-			if c.existing[[2]string{d.ID, s.ID}] {
-				continue
-			}
-			c.all = append(c.all, candidate{dest: d, src: s, verdict: w.Policy.Evaluate(d.ID, d, s.ID, s)})
-		}
-	}
 	return c
 }
 
@@ -92,15 +80,36 @@ func onlyFails(v *checks.Verdict, id string) bool {
 	return true
 }
 
+// find is the first ordered pair of the world, as the endpoint sees it and
+// not already a repository of the world, that pred accepts. Pairs are
+// evaluated as the search goes, and each answer is kept by its missing
+// text, so a large world costs neither memory per pair nor repeated searches.
 func (c *cases) find(missing string, pred func(*candidate) bool) found {
-	for i := range c.all {
-		if pred(&c.all[i]) {
-			k := &c.all[i]
-			return found{pair: pair{Dest: k.dest.ID, Source: k.src.ID,
-				Why: fmt.Sprintf("destination %s (%s), source %s (%s)", k.dest.ID, k.dest.Version, k.src.ID, k.src.Version)}, ok: true}
+	if f, ok := c.found[missing]; ok {
+		return f
+	}
+	f := found{missing: "the world cannot exercise this: add " + missing}
+search:
+	for i := range c.w.Instances {
+		d := &c.w.Instances[i]
+		if c.destination(d.ID) == nil {
+			continue
+		}
+		for j := range c.w.Instances {
+			s := &c.w.Instances[j]
+			if c.existing[[2]string{d.ID, s.ID}] {
+				continue
+			}
+			k := candidate{dest: d, src: s, verdict: c.w.Policy.Evaluate(d.ID, d, s.ID, s)}
+			if pred(&k) {
+				f = found{pair: pair{Dest: d.ID, Source: s.ID,
+					Why: fmt.Sprintf("destination %s (%s), source %s (%s)", d.ID, d.Version, s.ID, s.Version)}, ok: true}
+				break search
+			}
 		}
 	}
-	return found{missing: "the world cannot exercise this: add " + missing}
+	c.found[missing] = f
+	return f
 }
 
 func compatible(k *candidate) bool { return k.verdict.Decision() == checks.Compatible }
