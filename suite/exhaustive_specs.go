@@ -31,17 +31,16 @@ func (e *env) exhaustiveSpecs() {
 					if e.cases.existing[[2]string{d, s}] {
 						Skip("the world's repos already hold this pair")
 					}
-					verdict := e.cases.expect(d, s)
-					if verdict.Decision() == checks.Undecided {
-						Skip("the oracle cannot decide this pair: " + verdict.Message(verdict.Deciding()))
+					if v.Decision() == checks.Undecided {
+						Skip("the oracle cannot decide this pair: " + v.Message(v.Deciding()))
 					}
 					resp := e.add(ctx, e.client, apiclient.AddJSON(d, s), p)
-					if verdict.Decision() == checks.Compatible {
+					if v.Decision() == checks.Compatible {
 						expectSuccess(resp)
 						return
 					}
-					if code := documented(&verdict); code != "" {
-						want := verdict.APIError()
+					if code := documented(&v); code != "" {
+						want := v.APIError()
 						expectError(resp, want.Status, code, want.Message)
 						return
 					}
