@@ -54,6 +54,7 @@ const (
 	reasonLatestUnknown
 	reasonTwoMajorsBack
 	reasonMultiType
+	reasonNewerIndices
 )
 
 // Rule is one compatibility rule: the requirement it stands for, what the
@@ -227,6 +228,9 @@ func restorable(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
 	}
 	sm, dm := src.Version.Number.Major(), dest.Version.Number.Major()
 	switch {
+	case src.Version.Compare(dest.Version) > 0:
+		// Elastic never restores a snapshot into an older cluster.
+		return Warn, reasonNewerIndices
 	case dm >= sm+2:
 		return Warn, reasonTwoMajorsBack
 	case sm == 5 && dm == 6:
@@ -401,6 +405,8 @@ func (v *Verdict) Message(i int) string {
 		return fmt.Sprintf("both are 6.7.0 Standard Edition on kernel %s, and the latest 6.7.0 kernel is not known: set latestKernels to decide", v.Dest.Kernel.Original())
 	case reasonTwoMajorsBack:
 		return fmt.Sprintf("source %s (%s) is two or more major versions behind destination %s (%s): the repository can be referenced, but its indices cannot be restored there", s, v.Source.Version, d, v.Dest.Version)
+	case reasonNewerIndices:
+		return fmt.Sprintf("source %s (%s) is newer than destination %s (%s): indices of a newer cluster cannot be restored into an older one", s, v.Source.Version, d, v.Dest.Version)
 	case reasonMultiType:
 		return fmt.Sprintf("source %s (%s) is 5.x and destination %s (%s) is 6.x: indices with several mapping types cannot be restored there", s, v.Source.Version, d, v.Dest.Version)
 	}

@@ -104,6 +104,16 @@ func TestRulesBothWays(t *testing.T) {
 			rule: AdvisoryRestore, want: Warn, decision: Compatible, mentions: []string{"cannot be restored"}},
 		{name: "5.5.3 into 6.7 allowed with a multi-type warning", dest: inst(t, "d", "6.7.0"), src: inst(t, "s", "5.5.3_with_X-Pack"),
 			rule: AdvisoryRestore, want: Warn, decision: Compatible, mentions: []string{"mapping types"}},
+		{name: "8.5 source into 5.5.3 destination: refused, and no restore promised", dest: inst(t, "d", "5.5.3"), src: inst(t, "s", "8.5.1"),
+			rule: AdvisoryRestore, want: Warn, decision: Refused, mentions: []string{"cannot be restored into an older"}},
+		{name: "7.10 source into 7.9 destination: no restore promised", dest: inst(t, "d", "7.9_with_X-Pack"), src: inst(t, "s", "7.10_with_X-Pack"),
+			rule: AdvisoryRestore, want: Warn, decision: Refused, mentions: []string{"newer than destination"}},
+		{name: "7.9 into 7.10 restores without warning", dest: inst(t, "d", "7.10_with_X-Pack"), src: inst(t, "s", "7.9_with_X-Pack"),
+			rule: AdvisoryRestore, want: Pass, decision: Compatible, mentions: []string{"can be restored"}},
+		{name: "equal versions restore without warning", dest: inst(t, "d", "7.10.0_with_X-Pack"), src: inst(t, "s", "7.10_with_X-Pack"),
+			rule: AdvisoryRestore, want: Pass, decision: Compatible},
+		{name: "6.x into 8.x: two majors back, warned", dest: inst(t, "d", "8.5.1"), src: inst(t, "s", "6.7.0"),
+			rule: AdvisoryRestore, want: Warn, decision: Compatible, mentions: []string{"two or more major"}},
 		{name: "6.x into 7.x restores without warning", dest: inst(t, "d", "7.10.0"), src: inst(t, "s", "6.7.0"),
 			rule: AdvisoryRestore, want: Pass, decision: Compatible},
 	}
@@ -185,6 +195,21 @@ func BenchmarkEvaluatePair(b *testing.B) {
 		v := p.Evaluate(dest.ID, dest, src.ID, src)
 		if v.Decision() != Compatible {
 			b.Fatal("want compatible")
+		}
+	}
+}
+
+// A refused version order never comes with a promise that indices restore.
+func TestRestoreNeverPassesWhenTheVersionRuleFails(t *testing.T) {
+	versions := []string{"5.5.3", "5.6.16", "6.3.2", "6.7.0", "6.8.0", "7.4.0", "7.9.0", "7.10.0", "7.10.1", "8.5.1", "8.17.0"}
+	p := DefaultPolicy()
+	restore, order := ruleIndex(t, AdvisoryRestore), ruleIndex(t, "RULE-VERSION")
+	for _, dv := range versions {
+		for _, sv := range versions {
+			v := p.Evaluate("d", inst(t, "d", dv), "s", inst(t, "s", sv))
+			if v.Results[order].Outcome == Fail && v.Results[restore].Outcome == Pass {
+				t.Errorf("%s into %s: RULE-VERSION fails but RESTORE-COMPAT says %q", sv, dv, v.Message(restore))
+			}
 		}
 	}
 }
