@@ -328,6 +328,15 @@ func (w *World) Instance(id string) *checks.Instance {
 	return nil
 }
 
+// InstanceIDs are the IDs of every instance, in the file's order.
+func (w *World) InstanceIDs() []string {
+	ids := make([]string, len(w.Instances))
+	for i := range w.Instances {
+		ids[i] = w.Instances[i].ID
+	}
+	return ids
+}
+
 // VisibleTo is the instance with that ID if account may see it, else nil:
 // to a caller, another account's instance does not exist.
 func (w *World) VisibleTo(account, id string) *checks.Instance {

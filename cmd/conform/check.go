@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/internal/suggest"
 	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/world"
@@ -147,6 +148,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		return printMatrix(w, *output == "json", stdout, stderr)
+	}
+	for _, id := range []struct{ role, id string }{{"destination", *dest}, {"source", *source}} {
+		if w.Instance(id.id) == nil {
+			fmt.Fprintf(stderr, "conform check: %s %s is not in %s%s\n", id.role, id.id, w.Name, suggest.DidYouMean(id.id, w.InstanceIDs()))
+			return exitUsage
+		}
 	}
 	v := w.Policy.Evaluate(*dest, w.Instance(*dest), *source, w.Instance(*source))
 	if *output == "json" {

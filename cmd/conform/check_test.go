@@ -27,7 +27,11 @@ func TestCheckExitCodesOnTheBuiltinWorld(t *testing.T) {
 	}{
 		{"compatible pair exits 0", "es-cn-cf710dest0000001", "es-cn-cf74src00000001", 0, "compatible"},
 		{"7.10 source refused by 7.9 destination exits 1", "es-cn-cf79src00000001", "es-cn-cf710dest0000001", 1, "✗ RULE-VERSION"},
-		{"unknown destination exits 1 with InstanceNotFound", "es-cn-nosuch", "es-cn-cf74src00000001", 1, "InstanceNotFound"},
+		{"a destination not in the world exits 2 with the closest ID", "es-cn-cf710dest0000002", "es-cn-cf74src00000001", 2,
+			"destination es-cn-cf710dest0000002 is not in built-in world (fixtures/world.yaml) (did you mean es-cn-cf710dest0000001?)"},
+		{"a source not in the world exits 2 with the closest ID", "es-cn-cf710dest0000001", "es-cn-cf74src0000001", 2,
+			"source es-cn-cf74src0000001 is not in built-in world (fixtures/world.yaml) (did you mean es-cn-cf74src00000001?)"},
+		{"an ID far from every other exits 2 without a guess", "es-cn-nosuch", "es-cn-cf74src00000001", 2, "es-cn-nosuch is not in built-in world (fixtures/world.yaml)\n"},
 		{"activating destination exits 1 with InstanceActivating", "es-cn-cfactivating00001", "es-cn-cf74src00000001", 1, "InstanceActivating"},
 		{"unknown 6.7.0 kernel exits 3", "es-cn-cf67k130a0000001", "es-cn-cf67nokernel00001", 3, "? RULE-KERNEL-6.7"},
 		{"major gap warns and exits 0", "es-cn-cf710dest0000001", "es-cn-cf553src00000001", 0, "! RESTORE-COMPAT"},
@@ -39,8 +43,11 @@ func TestCheckExitCodesOnTheBuiltinWorld(t *testing.T) {
 			if code != tt.exit {
 				t.Errorf("exit %d, want %d\n%s%s", code, tt.exit, out, errOut)
 			}
-			if !strings.Contains(out, tt.says) {
-				t.Errorf("output lacks %q:\n%s", tt.says, out)
+			if !strings.Contains(out+errOut, tt.says) {
+				t.Errorf("output lacks %q:\n%s%s", tt.says, out, errOut)
+			}
+			if tt.exit == 2 && out != "" {
+				t.Errorf("a usage error printed a verdict:\n%s", out)
 			}
 			if strings.Contains(out, "\x1b[") {
 				t.Errorf("colour in output that is not a terminal")

@@ -19,6 +19,7 @@ var forbidden = map[string][]string{
 	"fixtures":           {module},
 	"progress":           {module},
 	"version":            {module},
+	"internal/suggest":   {module},
 	"checks":             {"net/http", module + "world", module + "server", module + "suite", module + "live"},
 	"world":              {"net/http", module + "server", module + "suite", module + "live"},
 	"catalogue":          {module + "suite", module + "server"},
