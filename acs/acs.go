@@ -27,6 +27,35 @@ type Credentials struct {
 	SecurityToken   string
 }
 
+// MaskKeyID shows an AccessKeyId with its middle hidden, LTAI5t…01: enough
+// to tell keys apart, never the whole ID.
+func MaskKeyID(id string) string {
+	if len(id) <= 8 {
+		return "…"
+	}
+	return id[:6] + "…" + id[len(id)-2:]
+}
+
+// DescribeAuthorization names the scheme and the masked key of an
+// Authorization header, for failure reports: "ACS3-HMAC-SHA256, key
+// LTAI5t…01". The signature itself is never shown.
+func DescribeAuthorization(h string) string {
+	scheme, rest, _ := strings.Cut(h, " ")
+	switch scheme {
+	case SchemeV3:
+		for _, part := range strings.Split(rest, ",") {
+			if id, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+				return SchemeV3 + ", key " + MaskKeyID(id)
+			}
+		}
+		return SchemeV3 + ", no Credential"
+	case SchemeV1:
+		id, _, _ := strings.Cut(rest, ":")
+		return "acs (ROA 1.0), key " + MaskKeyID(id)
+	}
+	return fmt.Sprintf("an unknown scheme (%d bytes)", len(h))
+}
+
 // The schemes, as they open the Authorization header.
 const (
 	SchemeV1     = "acs"

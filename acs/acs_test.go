@@ -242,3 +242,29 @@ func TestNonceCacheIsBounded(t *testing.T) {
 		t.Error("a nonce past the window is not forgotten")
 	}
 }
+
+func TestMaskKeyIDHidesTheMiddle(t *testing.T) {
+	for id, want := range map[string]string{"LTAI5tConformPrimary01": "LTAI5t…01", "LTAI5tAB01": "LTAI5t…01", "short": "…", "": "…"} {
+		if got := acs.MaskKeyID(id); got != want {
+			t.Errorf("MaskKeyID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
+
+func TestDescribeAuthorizationNamesSchemeAndMaskedKeyOnly(t *testing.T) {
+	tests := map[string]string{
+		"ACS3-HMAC-SHA256 Credential=LTAI5tConformPrimary01,SignedHeaders=host;x-acs-date,Signature=abcdef": "ACS3-HMAC-SHA256, key LTAI5t…01",
+		"ACS3-HMAC-SHA256 SignedHeaders=host":     "ACS3-HMAC-SHA256, no Credential",
+		"acs LTAI5tConformPrimary01:c2lnbmF0dXJl": "acs (ROA 1.0), key LTAI5t…01",
+		"Bearer xyz": "an unknown scheme (10 bytes)",
+	}
+	for h, want := range tests {
+		got := acs.DescribeAuthorization(h)
+		if got != want {
+			t.Errorf("DescribeAuthorization(%q) = %q, want %q", h, got, want)
+		}
+		if strings.Contains(got, "abcdef") || strings.Contains(got, "c2lnbmF0dXJl") || strings.Contains(got, "ConformPrimary") {
+			t.Errorf("DescribeAuthorization(%q) = %q shows a secret part", h, got)
+		}
+	}
+}

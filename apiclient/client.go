@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/internal/terminal"
 )
 
 // Signature selects how requests are signed.
@@ -40,12 +42,24 @@ type Client struct {
 	HTTP        *http.Client
 	// Now is the clock used for signature dates; nil means time.Now.
 	Now func() time.Time
+	// Health, when set, ends the run's requests early once the endpoint
+	// stopped answering; clients made by With share it.
+	Health *Health
+	// Offline clients send nothing: every Do is ErrOffline (a dry run).
+	Offline bool
 }
 
 // New makes a client with its own connection pool.
 func New(endpoint string, creds acs.Credentials, sig Signature, timeout time.Duration) *Client {
 	return &Client{Endpoint: strings.TrimRight(endpoint, "/"), Credentials: creds, Signature: sig, Timeout: timeout,
-		HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, ResponseHeaderTimeout: timeout}}}
+		HTTP: &http.Client{Transport: NewTransport(timeout)}}
+}
+
+// NewTransport is the transport of every client conform makes: a pool for
+// keep-alive, a bound on the wait for headers, and bodies capped at
+// MaxResponse.
+func NewTransport(timeout time.Duration) http.RoundTripper {
+	return CappedTransport(&http.Transport{MaxIdleConnsPerHost: 64, ResponseHeaderTimeout: timeout}, MaxResponse)
 }
 
 // With returns a copy of c with other credentials or signature.
@@ -85,10 +99,21 @@ type Response struct {
 	Result json.RawMessage
 	// JSON reports whether the body parsed as a JSON object.
 	JSON bool
+	// Sent is the request as it went out, after signing and Edit: the
+	// headers a failure report shows.
+	Sent http.Header
 }
 
-// Do sends r and reads the answer.
+// Do sends r and reads the answer. A request that got no answer is a
+// *NoAnswerError; once the endpoint stopped answering (Health), or for an
+// offline client, nothing is sent.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	if c.Offline {
+		return nil, ErrOffline
+	}
+	if err := c.Health.Stopped(); err != nil {
+		return nil, err
+	}
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
@@ -138,16 +163,37 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		r.Edit(req)
 	}
 	start := time.Now()
+	out, err := c.exchange(req, r)
+	if err != nil {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The caller gave up (an interrupted spec): not the endpoint's doing.
+			return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
+		}
+		e := &NoAnswerError{Kind: classify(err), Method: r.Method, Path: r.Path, Timeout: c.Timeout, Err: err}
+		c.Health.record(e)
+		return nil, e
+	}
+	c.Health.record(nil)
+	out.Duration = time.Since(start)
+	return out, nil
+}
+
+// exchange sends req and reads the whole (capped) answer.
+func (c *Client) exchange(req *http.Request, r *Request) (*Response, error) {
+	sent := req.Header.Clone()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
+		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the answer: %w", r.Method, r.Path, err)
+		return nil, err
 	}
-	out := &Response{Request: r, Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}
+	if len(body) > MaxResponse {
+		return nil, &TooLargeError{Limit: MaxResponse}
+	}
+	out := &Response{Request: r, Status: resp.StatusCode, Header: resp.Header, Body: body, Sent: sent}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) == nil && fields != nil {
 		out.JSON = true
@@ -229,21 +275,39 @@ func (r *Response) Repos() ([]Repo, error) {
 // ResultTrue reports whether Result is the JSON boolean true.
 func (r *Response) ResultTrue() bool { return string(r.Result) == "true" }
 
-// Excerpt is the first n bytes of the body, for messages.
-func (r *Response) Excerpt(n int) string {
-	if len(r.Body) <= n {
-		return string(r.Body)
-	}
-	return string(r.Body[:n]) + "…"
-}
+// Excerpt is the first n bytes of the body, for messages, control bytes
+// escaped.
+func (r *Response) Excerpt(n int) string { return terminal.Clip(string(r.Body), n) }
 
 // String describes the exchange for failure messages: the request (method,
-// path, body) and the answer (status, Code, first 300 bytes).
+// path, the headers that say how it was sent, body) and the answer (status,
+// Code, the first 300 bytes), every byte from the implementation escaped.
 func (r *Response) String() string {
 	req := r.Request
-	body := string(req.Body)
-	if len(body) > 200 {
-		body = body[:200] + "…"
+	return fmt.Sprintf("request: %s %s%s body %q\nanswer: %d Code %q body %s",
+		req.Method, req.Path, SentHeaders(r.Sent), terminal.Clip(string(req.Body), 200), r.Status, r.Code, r.Excerpt(300))
+}
+
+// shownHeaders are the request headers a failure shows: the ones specs vary.
+var shownHeaders = []string{"Content-Type", acs.HeaderDate, acs.HeaderAcsDate, acs.HeaderNonce, acs.HeaderContentMD5, acs.HeaderContentSHA256}
+
+// SentHeaders is " [Content-Type: …; x-acs-date: …; Authorization: ACS3-HMAC-SHA256 key LTAI5t…01]"
+// for the headers of a sent request that say how it was sent, or "".
+func SentHeaders(h http.Header) string {
+	if h == nil {
+		return ""
 	}
-	return fmt.Sprintf("request: %s %s body %q\nanswer: %d Code %q body %s", req.Method, req.Path, body, r.Status, r.Code, r.Excerpt(300))
+	var parts []string
+	for _, name := range shownHeaders {
+		if v := h[name]; len(v) > 0 {
+			parts = append(parts, name+": "+terminal.Clip(v[0], 80))
+		}
+	}
+	switch auth := h.Get("Authorization"); {
+	case auth == "":
+		parts = append(parts, "Authorization: none")
+	default:
+		parts = append(parts, "Authorization: "+acs.DescribeAuthorization(auth))
+	}
+	return " [" + strings.Join(parts, "; ") + "]"
 }

@@ -61,15 +61,7 @@ func New(o Options) *Platform {
 	if o.Backoff <= 0 {
 		o.Backoff = 500 * time.Millisecond
 	}
-	return &Platform{o: o, clients: map[string]*elasticsearch.Client{}, Account: "<the account of AccessKey " + MaskKey(o.Credentials.AccessKeyID) + ">"}
-}
-
-// MaskKey shows an AccessKeyId the way consoles do, its middle hidden.
-func MaskKey(id string) string {
-	if len(id) <= 8 {
-		return "****"
-	}
-	return id[:6] + strings.Repeat("*", len(id)-8) + id[len(id)-2:]
+	return &Platform{o: o, clients: map[string]*elasticsearch.Client{}, Account: "<the account of AccessKey " + acs.MaskKeyID(o.Credentials.AccessKeyID) + ">"}
 }
 
 // Endpoint is the URL a region is called at.

@@ -76,12 +76,6 @@ func TestAnAnswerThatIsNotAVersionIsALookupError(t *testing.T) {
 	}
 }
 
-func TestMaskKeyHidesTheMiddle(t *testing.T) {
-	if got := live.MaskKey("LTAI5tConformPrimary01"); got != "LTAI5t**************01" {
-		t.Errorf("got %s", got)
-	}
-}
-
 // ListInstances reads every page: 250 instances take three pages of 100.
 func TestListInstancesReadsEveryPage(t *testing.T) {
 	w, err := world.FromFile("synthetic", world.Synthetic(1, 1, 250, 5))

@@ -52,7 +52,7 @@ func (run *Run) WriteHTML(w io.Writer) error {
 			Passed: c[Passed], Failed: c[Failed], Skipped: c[Skipped], Disabled: c[Disabled], NotRun: c[NotRun]})
 	}
 	return htmlPage.Execute(w, map[string]any{
-		"Run": run, "Families": families, "Counts": counts, "Failed": run.FailedIDs(),
+		"Run": run, "Families": families, "Counts": counts, "Failed": run.FailedIDs(), "Incomplete": run.IncompleteIDs(),
 		"Started": run.Started.UTC().Format("2006-01-02 15:04:05 UTC"), "Duration": run.Duration.Round(1e6).String(),
 	})
 }
@@ -111,8 +111,9 @@ body.only-failures tr.req:not(.failed), body.only-failures section.family:not(.h
 <body>
 <h1>conform conformance report</h1>
 <p class="meta">endpoint <b id="endpoint">{{.Run.Endpoint}}</b> · world {{.Run.World}} <code>{{.Run.WorldDigest}}</code><br>
-conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <b id="catalogue-version">{{.Run.CatalogueVersion}}</b> · {{.Started}} · took {{.Duration}} · capabilities {{range $i, $c := .Run.Capabilities}}{{if $i}}, {{end}}{{$c}}{{end}}</p>
-{{if .Failed}}<p class="verdict bad" id="verdict">Failed: {{range $i, $id := .Failed}}{{if $i}}, {{end}}{{$id}}{{end}}</p>{{else}}<p class="verdict good" id="verdict">Nothing failed</p>{{end}}
+conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <b id="catalogue-version">{{.Run.CatalogueVersion}}</b> · {{.Started}} · took {{.Duration}} · <span id="capabilities">{{.Run.CapabilitiesLine}}</span></p>
+{{if .Failed}}<p class="verdict bad" id="verdict">Failed: {{range $i, $id := .Failed}}{{if $i}}, {{end}}{{$id}}{{end}}</p>{{else if .Incomplete}}<p class="verdict bad" id="verdict">{{.Run.Verdict}}</p>{{else}}<p class="verdict good" id="verdict">Nothing failed</p>{{end}}
+<p class="meta" id="exit-codes">Exit codes of conform run: 0 every selected requirement ran and none failed · 1 a requirement failed · 2 harness or usage error · 3 incomplete (a selected MUST requirement skipped or not run) — this run: <b>{{.Run.Outcome}}, exit {{.Run.Outcome.ExitCode}}</b></p>
 <div class="counts">
 {{range .Counts}}<div class="count" id="count-{{lower .Level}}"><b>{{.Level}}</b>
 <span class="n-passed" data-n="{{.Passed}}">{{.Passed}} passed</span> ·
@@ -159,10 +160,14 @@ func (run *Run) WriteBadge(w io.Writer) error {
 	c := run.Counts()[catalogue.Must]
 	total := c[Passed] + c[Failed] + c[Skipped] + c[Disabled] + c[NotRun]
 	colour := "#4c1"
-	if c[Passed] != total || total == 0 {
+	if c[Passed] != total || total == 0 || run.Outcome() != Complete {
 		colour = "#e05d44"
 	}
 	label, value := "conform", fmt.Sprintf("MUST %d/%d", c[Passed], total)
+	if len(run.CapabilitiesOff) > 0 {
+		// The result holds only for what the vendor declared present.
+		value += " · without " + strings.Join(run.CapabilitiesOff, ",")
+	}
 	// Widths from an average glyph width of 6.5 px at 11 px Verdana, as
 	// badge services do it, plus 10 px of padding each side.
 	lw, vw := textWidth(label)+10, textWidth(value)+10

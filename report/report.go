@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,18 +17,29 @@ import (
 // State is a spec's or a requirement's outcome.
 type State string
 
-// The outcomes. Disabled: the configuration turned the capability off.
-// NotRun: no spec of the requirement ran (filtered out by labels).
+// The outcomes. Skipped: the world cannot exercise it. Disabled: the
+// configuration turned the capability off. NotRun: no spec of the
+// requirement ran (filtered out by labels). Planned: a dry run found every
+// case the spec needs in the world.
 const (
 	Passed   State = "passed"
 	Failed   State = "failed"
 	Skipped  State = "skipped"
 	Disabled State = "disabled"
 	NotRun   State = "not-run"
+	Planned  State = "planned"
 )
 
-// DisabledPrefix opens the skip message of a spec disabled by configuration.
-const DisabledPrefix = "disabled by configuration: "
+// Report entries by which a spec says, as data rather than message text, why
+// it did not run; the suite adds them with Ginkgo's AddReportEntry.
+const (
+	EntryDisabled    = "conform:disabled"    // a capability the spec needs is off
+	EntryUnexercised = "conform:unexercised" // the world lacks a case
+	EntryPlanned     = "conform:planned"     // dry run: the world has every case
+)
+
+// filteredOut is the reason of a spec the label filter left out.
+const filteredOut = "filtered out by the label filter"
 
 // Spec is one spec's outcome.
 type Spec struct {
@@ -44,6 +56,8 @@ type Requirement struct {
 	State  State  `json:"state"`
 	Reason string `json:"reason,omitempty"`
 	Specs  []int  `json:"specs"` // indexes into Run.Specs
+	// Selected is false when the label filter left out every spec.
+	Selected bool `json:"selected"`
 }
 
 // Run is a whole run.
@@ -54,6 +68,8 @@ type Run struct {
 	ToolVersion      string        `json:"toolVersion"`
 	CatalogueVersion string        `json:"catalogueVersion"`
 	Capabilities     []string      `json:"capabilities"`
+	CapabilitiesOff  []string      `json:"capabilitiesOff"`
+	DryRun           bool          `json:"dryRun,omitempty"`
 	Started          time.Time     `json:"started"`
 	Duration         time.Duration `json:"durationNs"`
 	Requirements     []Requirement `json:"requirements"`
@@ -63,7 +79,10 @@ type Run struct {
 // Meta is what the report says of the run beyond the specs.
 type Meta struct {
 	Endpoint, World, WorldDigest, ToolVersion string
-	Capabilities                              []string
+	// Capabilities the run held the implementation to, and those it was
+	// told the implementation lacks.
+	Capabilities, CapabilitiesOff []string
+	DryRun                        bool
 }
 
 // FromGinkgo builds the run from Ginkgo's report: each spec's labels name
@@ -71,11 +90,18 @@ type Meta struct {
 // when one passed and none failed, else it carries the first skip's reason.
 func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 	run := &Run{Endpoint: m.Endpoint, World: m.World, WorldDigest: m.WorldDigest, ToolVersion: m.ToolVersion,
-		CatalogueVersion: cat.Version, Capabilities: m.Capabilities, Started: g.StartTime, Duration: g.RunTime}
+		CatalogueVersion: cat.Version, Capabilities: nonNil(m.Capabilities), CapabilitiesOff: nonNil(m.CapabilitiesOff), DryRun: m.DryRun,
+		Started: g.StartTime, Duration: g.RunTime}
+	selects := func([]string) bool { return true }
+	if g.SuiteConfig.LabelFilter != "" {
+		if f, err := types.ParseLabelFilter(g.SuiteConfig.LabelFilter); err == nil {
+			selects = f
+		}
+	}
 	index := map[string]int{}
 	for _, r := range cat.Requirements {
 		index[r.ID] = len(run.Requirements)
-		run.Requirements = append(run.Requirements, Requirement{Requirement: r, State: NotRun, Reason: "no spec ran: filtered out by the label filter"})
+		run.Requirements = append(run.Requirements, Requirement{Requirement: r, State: NotRun, Reason: "no spec ran: " + filteredOut})
 	}
 	for _, s := range g.SpecReports {
 		if !s.LeafNodeType.Is(types.NodeTypeIt) {
@@ -91,11 +117,18 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		switch {
 		case s.State == types.SpecStatePassed:
 			spec.State = Passed
-		case s.State == types.SpecStateSkipped && s.Failure.Message == "":
+		case s.State == types.SpecStateSkipped && !selects(s.Labels()):
 			spec.State = NotRun
-			spec.Reason = "filtered out by the label filter"
-		case s.State == types.SpecStateSkipped && strings.HasPrefix(s.Failure.Message, DisabledPrefix):
+			spec.Reason = filteredOut
+		case s.State == types.SpecStateSkipped && s.Failure.Message == "":
+			// Selected, yet Ginkgo never ran it (an interrupted run).
+			spec.State = NotRun
+			spec.Reason = "not run: the run ended before this spec"
+		case s.State == types.SpecStateSkipped && hasEntry(s, EntryDisabled):
 			spec.State = Disabled
+			spec.Reason = s.Failure.Message
+		case s.State == types.SpecStateSkipped && hasEntry(s, EntryPlanned):
+			spec.State = Planned
 			spec.Reason = s.Failure.Message
 		case s.State == types.SpecStateSkipped:
 			spec.State = Skipped
@@ -114,6 +147,7 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		for _, id := range ids {
 			r := &run.Requirements[index[id]]
 			r.Specs = append(r.Specs, len(run.Specs)-1)
+			r.Selected = r.Selected || spec.Reason != filteredOut
 		}
 	}
 	for i := range run.Requirements {
@@ -122,9 +156,14 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 	return run
 }
 
+// hasEntry reports whether the spec carries the report entry name.
+func hasEntry(s types.SpecReport, name string) bool {
+	return slices.ContainsFunc(s.ReportEntries, func(e types.ReportEntry) bool { return e.Name == name })
+}
+
 // rank orders states by how much they say: a failure outweighs a pass,
-// a pass a skip, a skip a disabled spec.
-var rank = map[State]int{Failed: 5, Passed: 4, Skipped: 3, Disabled: 2, NotRun: 1}
+// a pass a plan, a plan a skip, a skip a disabled spec.
+var rank = map[State]int{Failed: 6, Passed: 5, Planned: 4, Skipped: 3, Disabled: 2, NotRun: 1}
 
 func (run *Run) summarize(r *Requirement) (State, string) {
 	if len(r.Specs) == 0 {
@@ -150,7 +189,57 @@ func (run *Run) summarize(r *Requirement) (State, string) {
 		}
 		return Passed, ""
 	}
+	if best == Planned {
+		n := 0
+		for _, i := range r.Specs {
+			if run.Specs[i].State == Planned {
+				n++
+			}
+		}
+		return Planned, fmt.Sprintf("%d spec(s) would run", n)
+	}
 	return best, reason
+}
+
+// Outcome is what a whole run proved; the CLI's exit code follows it.
+type Outcome string
+
+// The outcomes of a run: Complete (every selected requirement ran, or a dry
+// run exercises every MUST, and nothing failed), Failed (a requirement
+// failed), Incomplete (nothing failed, but a selected MUST requirement was
+// skipped or not run: nothing was proven about it).
+const (
+	Complete   Outcome = "complete"
+	FailedRun  Outcome = "failed"
+	Incomplete Outcome = "incomplete"
+)
+
+// Outcome is the run's outcome: failed over incomplete over complete.
+func (run *Run) Outcome() Outcome {
+	switch {
+	case run.Failed():
+		return FailedRun
+	case len(run.IncompleteIDs()) > 0:
+		return Incomplete
+	}
+	return Complete
+}
+
+// IncompleteIDs are the selected MUST requirements that neither passed nor
+// failed nor were disabled by configuration (nor, in a dry run, planned).
+func (run *Run) IncompleteIDs() []string {
+	var out []string
+	for _, r := range run.Requirements {
+		if r.Level != catalogue.Must || !r.Selected {
+			continue
+		}
+		switch r.State {
+		case Passed, Failed, Disabled, Planned:
+			continue
+		}
+		out = append(out, r.ID)
+	}
+	return out
 }
 
 // Failed reports whether any spec failed.

@@ -18,14 +18,29 @@ func spec(state types.SpecState, msg string, labels ...string) types.SpecReport 
 		State: state, Failure: types.Failure{Message: msg}, RunTime: time.Millisecond}
 }
 
+// marked is a skipped spec carrying the typed report entry name.
+func marked(name, msg string, labels ...string) types.SpecReport {
+	s := spec(types.SpecStateSkipped, msg, labels...)
+	s.ReportEntries = types.ReportEntries{{Name: name}}
+	return s
+}
+
 func sampleRun(t *testing.T, specs ...types.SpecReport) *Run {
+	t.Helper()
+	return filteredRun(t, "", specs...)
+}
+
+// filteredRun is the run of specs under a Ginkgo label filter.
+func filteredRun(t *testing.T, filter string, specs ...types.SpecReport) *Run {
 	t.Helper()
 	cat, err := catalogue.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return FromGinkgo(types.Report{SpecReports: specs, StartTime: time.Unix(0, 0), RunTime: time.Second}, cat,
-		Meta{Endpoint: "http://127.0.0.1:1", World: "w", WorldDigest: "sha256:x", ToolVersion: "9.9.9", Capabilities: []string{"list"}})
+	g := types.Report{SpecReports: specs, StartTime: time.Unix(0, 0), RunTime: time.Second}
+	g.SuiteConfig.LabelFilter = filter
+	return FromGinkgo(g, cat,
+		Meta{Endpoint: "http://127.0.0.1:1", World: "w", WorldDigest: "sha256:x", ToolVersion: "9.9.9", Capabilities: []string{"list"}, CapabilitiesOff: []string{"auth"}})
 }
 
 func stateOf(run *Run, id string) (State, string) {
@@ -38,11 +53,11 @@ func stateOf(run *Run, id string) (State, string) {
 }
 
 func TestRequirementStateIsTheMostTellingOfItsSpecs(t *testing.T) {
-	run := sampleRun(t,
+	run := filteredRun(t, "!REQ-JSON-BODY",
 		spec(types.SpecStatePassed, "", "OK-CREATED", "MUST"),
 		spec(types.SpecStateFailed, "[OK-CREATED] expected success", "OK-CREATED", "MUST"),
-		spec(types.SpecStateSkipped, DisabledPrefix+"capability list is off", "OK-LISTED", "SHOULD"),
-		spec(types.SpecStateSkipped, "the world cannot exercise this: add two instances", "OK-REPEAT", "SHOULD"),
+		marked(EntryDisabled, "disabled by configuration: capability list is off", "OK-LISTED", "SHOULD"),
+		marked(EntryUnexercised, "the world cannot exercise this: add two instances", "OK-REPEAT", "SHOULD"),
 		spec(types.SpecStateSkipped, "", "REQ-JSON-BODY", "MUST"),
 		spec(types.SpecStatePassed, "", "RULE-VERSION", "MUST"),
 		spec(types.SpecStateSkipped, "the world cannot exercise this: add a patch", "RULE-VERSION", "MUST"),
@@ -78,7 +93,7 @@ func TestRequirementStateIsTheMostTellingOfItsSpecs(t *testing.T) {
 func TestWritersNameFailuresAndVersions(t *testing.T) {
 	run := sampleRun(t,
 		spec(types.SpecStateFailed, "[OK-CREATED] expected success\nrequest: POST /x", "OK-CREATED", "MUST"),
-		spec(types.SpecStateSkipped, DisabledPrefix+"capability list is off", "OK-LISTED", "SHOULD"))
+		marked(EntryDisabled, "disabled by configuration: capability list is off", "OK-LISTED", "SHOULD"))
 
 	var j bytes.Buffer
 	if err := run.WriteJUnit(&j); err != nil {
@@ -167,5 +182,55 @@ func TestBadgeIsGreenOnlyWhenEveryMustPassed(t *testing.T) {
 func TestRunLengthEncoding(t *testing.T) {
 	if got := runLength([]byte("cccHHw")); got != "c3H2w1" {
 		t.Errorf("got %s", got)
+	}
+}
+
+func TestOutcomeSaysWhatWasProven(t *testing.T) {
+	all := func(t *testing.T, filter string, except map[string]types.SpecReport) *Run {
+		cat, _ := catalogue.Builtin()
+		var specs []types.SpecReport
+		for _, r := range cat.Requirements {
+			if s, ok := except[r.ID]; ok {
+				specs = append(specs, s)
+				continue
+			}
+			specs = append(specs, spec(types.SpecStatePassed, "", r.ID, r.Level))
+		}
+		return filteredRun(t, filter, specs...)
+	}
+	tests := []struct {
+		name       string
+		filter     string
+		except     map[string]types.SpecReport
+		want       Outcome
+		incomplete string
+	}{
+		{"everything passed", "", nil, Complete, ""},
+		{"a MUST the world cannot exercise is incomplete", "", map[string]types.SpecReport{
+			"RULE-KERNEL-6.7": marked(EntryUnexercised, "the world cannot exercise this: add 6.7.0", "RULE-KERNEL-6.7", "MUST")}, Incomplete, "RULE-KERNEL-6.7"},
+		{"a skipped SHOULD is not incomplete", "", map[string]types.SpecReport{
+			"OK-REPEAT": marked(EntryUnexercised, "the world cannot exercise this", "OK-REPEAT", "SHOULD")}, Complete, ""},
+		{"a MUST disabled by a capability is not incomplete", "", map[string]types.SpecReport{
+			"AUTH-REQUIRED": marked(EntryDisabled, "disabled by configuration: capability auth is off", "AUTH-REQUIRED", "MUST")}, Complete, ""},
+		{"a selected MUST Ginkgo never ran is incomplete", "", map[string]types.SpecReport{
+			"OK-CREATED": spec(types.SpecStateSkipped, "", "OK-CREATED", "MUST")}, Incomplete, "OK-CREATED"},
+		{"a MUST the filter left out is not incomplete", "!OK-CREATED", map[string]types.SpecReport{
+			"OK-CREATED": spec(types.SpecStateSkipped, "", "OK-CREATED", "MUST")}, Complete, ""},
+		{"a failure outweighs incompleteness", "", map[string]types.SpecReport{
+			"OK-CREATED":      spec(types.SpecStateFailed, "boom", "OK-CREATED", "MUST"),
+			"RULE-KERNEL-6.7": marked(EntryUnexercised, "the world cannot exercise this", "RULE-KERNEL-6.7", "MUST")}, FailedRun, "RULE-KERNEL-6.7"},
+		{"a dry run that plans every MUST is complete", "", map[string]types.SpecReport{
+			"OK-CREATED": marked(EntryPlanned, "dry run", "OK-CREATED", "MUST")}, Complete, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := all(t, tt.filter, tt.except)
+			if got := run.Outcome(); got != tt.want {
+				t.Errorf("outcome %s, want %s", got, tt.want)
+			}
+			if got := strings.Join(run.IncompleteIDs(), ","); got != tt.incomplete {
+				t.Errorf("incomplete %q, want %q", got, tt.incomplete)
+			}
+		})
 	}
 }

@@ -5,10 +5,37 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/internal/terminal"
 )
+
+// The exit codes of conform run, stated in every report.
+const (
+	ExitComplete   = 0 // every selected requirement ran and none failed
+	ExitFailed     = 1 // a requirement failed
+	ExitHarness    = 2 // harness or usage error: no spec ran
+	ExitIncomplete = 3 // nothing failed, but a selected MUST requirement was skipped or not run
+)
+
+// ExitCode is the exit code of conform run for this outcome.
+func (o Outcome) ExitCode() int {
+	switch o {
+	case FailedRun:
+		return ExitFailed
+	case Incomplete:
+		return ExitIncomplete
+	}
+	return ExitComplete
+}
+
+// ExitCodesText documents the exit codes, for help texts and reports.
+const ExitCodesText = `0  every selected requirement ran and none failed
+1  a requirement failed
+2  harness or usage error (unreachable endpoint, invalid world, bad flags, a label filter that selects nothing)
+3  incomplete: nothing failed, but a selected MUST requirement was skipped (the world cannot exercise it) or not run`
 
 // WriteJSON writes the whole run as one JSON document.
 func (run *Run) WriteJSON(w io.Writer) error {
@@ -16,9 +43,47 @@ func (run *Run) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		*Run
-		Failed []string                 `json:"failed"`
-		Counts map[string]map[State]int `json:"counts"`
-	}{run, nonNil(run.FailedIDs()), run.Counts()})
+		Failed     []string                 `json:"failed"`
+		Incomplete []string                 `json:"incomplete"`
+		Outcome    Outcome                  `json:"outcome"`
+		ExitCode   int                      `json:"exitCode"`
+		Counts     map[string]map[State]int `json:"counts"`
+	}{run, nonNil(run.FailedIDs()), nonNil(run.IncompleteIDs()), run.Outcome(), run.Outcome().ExitCode(), run.Counts()})
+}
+
+// Verdict is the run's outcome in one sentence, with its exit code.
+func (run *Run) Verdict() string {
+	switch run.Outcome() {
+	case FailedRun:
+		return fmt.Sprintf("FAILED: %s (exit %d)", strings.Join(run.FailedIDs(), ", "), ExitFailed)
+	case Incomplete:
+		what := "were skipped or not run"
+		if run.DryRun {
+			what = "cannot be exercised by this world"
+		}
+		return fmt.Sprintf("INCOMPLETE: nothing failed, but these MUST requirements %s: %s (exit %d; --allow-incomplete makes it 0)",
+			what, strings.Join(run.IncompleteIDs(), ", "), ExitIncomplete)
+	}
+	if run.DryRun {
+		return fmt.Sprintf("the world exercises every selected MUST requirement (exit %d)", ExitComplete)
+	}
+	return fmt.Sprintf("nothing failed: every selected requirement ran (exit %d)", ExitComplete)
+}
+
+// CapabilitiesLine names the capabilities the result holds for.
+func (run *Run) CapabilitiesLine() string {
+	line := "holds for capabilities: " + orNoneList(run.Capabilities)
+	if len(run.CapabilitiesOff) > 0 {
+		line += "; declared absent (their specs disabled): " + strings.Join(run.CapabilitiesOff, ", ")
+	}
+	return line
+}
+
+func orNoneList(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }
 
 func nonNil(s []string) []string {
@@ -28,13 +93,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// short is the first line of a reason, cut for tables.
+// short is the first line of a reason, cut for tables, control bytes
+// escaped.
 func short(s string, n int) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
+	return terminal.Clip(s, n)
 }
 
 func (run *Run) countLine(level string) string {
@@ -47,18 +110,20 @@ func (run *Run) countLine(level string) string {
 func (run *Run) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# conform conformance summary\n\n")
-	fmt.Fprintf(&b, "- endpoint: %s\n- world: %s (%s)\n- conform %s, requirement catalogue %s\n- started %s, took %s\n- %s\n- %s\n\n",
-		run.Endpoint, run.World, run.WorldDigest, run.ToolVersion, run.CatalogueVersion,
-		run.Started.UTC().Format("2006-01-02 15:04:05 UTC"), run.Duration.Round(1e6), run.countLine(catalogue.Must), run.countLine(catalogue.Should))
+	fmt.Fprintf(&b, "- endpoint: %s\n- world: %s (%s)\n- conform %s, requirement catalogue %s\n- started %s, took %s\n- %s\n- %s\n- %s\n- **%s**\n\n",
+		run.Endpoint, terminal.Escape(run.World), run.WorldDigest, run.ToolVersion, run.CatalogueVersion,
+		run.Started.UTC().Format("2006-01-02 15:04:05 UTC"), run.Duration.Round(1e6), run.countLine(catalogue.Must), run.countLine(catalogue.Should),
+		run.CapabilitiesLine(), run.Verdict())
 	b.WriteString("| ID | level | result | reason |\n|---|---|---|---|\n")
 	for _, r := range run.Requirements {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Level, r.State, strings.ReplaceAll(short(r.Reason, 300), "|", "\\|"))
 	}
+	b.WriteString("\nExit codes of conform run:\n\n```\n" + ExitCodesText + "\n```\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-var marks = map[State]string{Passed: "✓", Failed: "✗", Skipped: "-", Disabled: "○", NotRun: "·"}
+var marks = map[State]string{Passed: "✓", Failed: "✗", Skipped: "-", Disabled: "○", NotRun: "·", Planned: "→"}
 
 // WriteConsole writes the per-requirement table for a terminal.
 func (run *Run) WriteConsole(w io.Writer) error {
@@ -75,12 +140,7 @@ func (run *Run) WriteConsole(w io.Writer) error {
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	fmt.Fprintf(&b, "%s\n%s\n", run.countLine(catalogue.Must), run.countLine(catalogue.Should))
-	if failed := run.FailedIDs(); len(failed) > 0 {
-		fmt.Fprintf(&b, "FAILED: %s\n", strings.Join(failed, ", "))
-	} else {
-		b.WriteString("nothing failed\n")
-	}
+	fmt.Fprintf(&b, "%s\n%s\n%s\n%s\n", run.countLine(catalogue.Must), run.countLine(catalogue.Should), run.CapabilitiesLine(), run.Verdict())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -136,7 +196,9 @@ func (run *Run) WriteJUnit(w io.Writer) error {
 		Properties: []junitProperty{
 			{"endpoint", run.Endpoint}, {"world", run.World}, {"worldDigest", run.WorldDigest},
 			{"conformVersion", run.ToolVersion}, {"catalogueVersion", run.CatalogueVersion},
-			{"capabilities", strings.Join(run.Capabilities, ",")}, {"failedRequirements", strings.Join(run.FailedIDs(), ",")},
+			{"capabilities", strings.Join(run.Capabilities, ",")}, {"capabilitiesOff", strings.Join(run.CapabilitiesOff, ",")},
+			{"failedRequirements", strings.Join(run.FailedIDs(), ",")}, {"incompleteRequirements", strings.Join(run.IncompleteIDs(), ",")},
+			{"outcome", string(run.Outcome())}, {"exitCode", strconv.Itoa(run.Outcome().ExitCode())},
 		}}
 	for _, sp := range run.Specs {
 		c := junitCase{Name: sp.Name, Time: sp.Duration.Seconds()}
@@ -145,9 +207,9 @@ func (run *Run) WriteJUnit(w io.Writer) error {
 		}
 		switch sp.State {
 		case Failed:
-			c.Failure = &junitMessage{Message: short(sp.Reason, 200), Text: sp.Reason}
+			c.Failure = &junitMessage{Message: short(sp.Reason, 200), Text: terminal.Escape(sp.Reason)}
 			s.Failures++
-		case Skipped, Disabled, NotRun:
+		case Skipped, Disabled, NotRun, Planned:
 			c.Skipped = &junitMessage{Message: string(sp.State) + ": " + short(sp.Reason, 200)}
 			s.Skipped++
 		}
@@ -164,5 +226,23 @@ func (run *Run) WriteJUnit(w io.Writer) error {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// WritePlan writes a dry run: per requirement, the specs the world gives
+// it, or why it cannot run and what to add to the world.
+func (run *Run) WritePlan(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nconform %s, requirement catalogue %s — dry run of %s\n", run.ToolVersion, run.CatalogueVersion, terminal.Escape(run.World))
+	width := 0
+	for _, r := range run.Requirements {
+		width = max(width, len(r.ID))
+	}
+	for _, r := range run.Requirements {
+		line := fmt.Sprintf("  %s %-6s %-*s %-8s  %s", marks[r.State], r.Level, width, r.ID, r.State, short(r.Reason, 200))
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	fmt.Fprintf(&b, "%s\n%s\n", run.CapabilitiesLine(), run.Verdict())
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -63,7 +63,7 @@ func (e *env) authSpecs() {
 				r.Nonce = "conform-replay-" + acs.NewNonce()
 				first := e.add(ctx, c, r, p)
 				if first.Status != 200 {
-					Fail(fmt.Sprintf("[%s] expected the first use of a nonce to succeed\n%s", ids(), first))
+					fail(fmt.Sprintf("[%s] expected the first use of a nonce to succeed\n%s", ids(), first))
 				}
 				expectRefused(e.send(ctx, c, r), "")
 			},
@@ -81,7 +81,7 @@ func (e *env) authSpecs() {
 			expectError(got, nf.Status, nf.Code, nf.Message)
 			ref := e.send(ctx, e.client, apiclient.AddJSON(missing.Dest, missing.Source))
 			if got.Status != ref.Status || got.Code != ref.Code || got.Message != ref.Message {
-				Fail(fmt.Sprintf("[%s] another account's destination is answered unlike a missing one\ntheirs: %s\nmissing: %s", ids(), got, ref))
+				fail(fmt.Sprintf("[%s] another account's destination is answered unlike a missing one\ntheirs: %s\nmissing: %s", ids(), got, ref))
 			}
 			if e.cfg.has(CapDescribe) {
 				expectError(e.send(ctx, e.client, apiclient.Describe(theirs.Dest)), nf.Status, nf.Code, nf.Message)

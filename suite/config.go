@@ -84,6 +84,9 @@ type Config struct {
 	Signature apiclient.Signature
 	// Timeout bounds each request; default 10 s.
 	Timeout time.Duration
+	// Deadline bounds the whole run; default 10 min. Specs that would start
+	// after it fail at once, "not run".
+	Deadline time.Duration
 	// Exhaustive adds one spec per ordered (destination, source) pair.
 	Exhaustive bool
 	// LabelFilter is a Ginkgo label filter, e.g. "MUST" or "RULE-VERSION".
@@ -91,7 +94,9 @@ type Config struct {
 	// RandomizeAll runs specs in random order; Seed fixes it.
 	RandomizeAll bool
 	Seed         int64
-	// DryRun walks the specs without sending a request.
+	// DryRun sends no request and needs no endpoint: every spec the world
+	// can exercise ends "planned" at its first request, the others say what
+	// the world lacks.
 	DryRun bool
 	// Verbose makes Ginkgo report every spec.
 	Verbose bool
@@ -124,12 +129,21 @@ func (c *Config) normalize() error {
 	if c.World == nil {
 		return harness("no world: pass --world FILE or use the built-in world")
 	}
+	if c.Endpoint == "" && c.DryRun {
+		c.Endpoint = "http://dry-run.invalid"
+	}
 	if c.Endpoint == "" {
 		return harness("no endpoint: pass --endpoint URL (e.g. http://127.0.0.1:9280)")
 	}
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return harness("endpoint %q is not an http(s) URL (want e.g. http://127.0.0.1:9280)", c.Endpoint)
+	}
+	if c.Deadline == 0 {
+		c.Deadline = 10 * time.Minute
+	}
+	if c.Deadline < 0 {
+		return harness("deadline %s is negative (want e.g. 10m)", c.Deadline)
 	}
 	if c.Region == "" {
 		c.Region = c.World.Region
@@ -155,7 +169,19 @@ func (c *Config) normalize() error {
 		c.Credentials = creds
 	}
 	if _, _, ok := c.World.KeyOwner(c.Credentials.AccessKeyID); !ok {
-		return harness("AccessKeyId %q is not an AccessKey of any account in %s: add it under accounts[].accessKeys so the suite knows whose instances are whose", c.Credentials.AccessKeyID, c.World.Name)
+		return harness("AccessKeyId %s is not an AccessKey of any account in %s: add it under accounts[].accessKeys so the suite knows whose instances are whose", acs.MaskKeyID(c.Credentials.AccessKeyID), c.World.Name)
+	}
+	return nil
+}
+
+// WorldCredentials is the world's first AccessKey that has a secret, or nil.
+func WorldCredentials(w *world.World) *acs.Credentials {
+	for _, a := range w.Accounts {
+		for _, k := range a.AccessKeys {
+			if k.Secret != "" {
+				return &acs.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret}
+			}
+		}
 	}
 	return nil
 }
@@ -170,12 +196,8 @@ func credentialsFor(w *world.World) (*acs.Credentials, error) {
 		}
 		return &acs.Credentials{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN")}, nil
 	}
-	for _, a := range w.Accounts {
-		for _, k := range a.AccessKeys {
-			if k.Secret != "" {
-				return &acs.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret}, nil
-			}
-		}
+	if c := WorldCredentials(w); c != nil {
+		return c, nil
 	}
 	return nil, harness("no credentials: %s holds no AccessKey secret; set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", w.Name)
 }

@@ -3,9 +3,11 @@ package suite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,26 +15,60 @@ import (
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/catalogue"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/report"
 )
 
 // env is what every spec of one run shares: configuration, client, cases.
 type env struct {
-	cfg     Config
-	cat     *catalogue.Catalogue
-	account string
-	client  *apiclient.Client
-	cases   *cases
+	cfg      Config
+	cat      *catalogue.Catalogue
+	account  string
+	client   *apiclient.Client
+	cases    *cases
+	deadline time.Time
 }
+
+// stopAfter is how many consecutive requests without an answer end the run:
+// the remaining specs fail at once instead of each waiting its timeout.
+const stopAfter = 3
 
 func newEnv(cfg Config, cat *catalogue.Catalogue) *env {
 	account, _, _ := cfg.World.KeyOwner(cfg.Credentials.AccessKeyID)
+	client := apiclient.New(cfg.Endpoint, *cfg.Credentials, cfg.Signature, cfg.Timeout)
+	client.Health = apiclient.NewHealth(stopAfter)
+	client.Offline = cfg.DryRun
 	return &env{
-		cfg:     cfg,
-		cat:     cat,
-		account: account,
-		client:  apiclient.New(cfg.Endpoint, *cfg.Credentials, cfg.Signature, cfg.Timeout),
-		cases:   newCases(cfg.World, account, cfg.Region),
+		cfg:      cfg,
+		cat:      cat,
+		account:  account,
+		client:   client,
+		cases:    newCases(cfg.World, account, cfg.Region),
+		deadline: time.Now().Add(cfg.Deadline),
+	}
+}
+
+// fail fails the spec with msg, its control bytes escaped: an
+// implementation's answer never reaches a terminal raw.
+func fail(msg string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	Fail(terminal.Escape(msg), skip)
+}
+
+// ready fails a spec at once that cannot be run for the run's sake: the
+// deadline passed, or the implementation stopped answering.
+func (e *env) ready() {
+	if err := e.client.Health.Stopped(); err != nil {
+		fail(fmt.Sprintf("not run: %v", err))
+	}
+	if e.cfg.DryRun {
+		return
+	}
+	if time.Now().After(e.deadline) {
+		fail(fmt.Sprintf("not run: the run's deadline (--deadline %s) passed", e.cfg.Deadline))
 	}
 }
 
@@ -61,7 +97,9 @@ func title(text string, ids ...string) string { return strings.Join(ids, " ") + 
 func (e *env) need(caps ...Capability) {
 	for _, c := range caps {
 		if !e.cfg.has(c) {
-			Skip(fmt.Sprintf("%scapability %s (%s) is off", report.DisabledPrefix, c, capabilityOps[c]))
+			msg := fmt.Sprintf("disabled by configuration: capability %s (%s) is off", c, capabilityOps[c])
+			AddReportEntry(report.EntryDisabled, msg)
+			Skip(msg)
 		}
 	}
 }
@@ -69,9 +107,29 @@ func (e *env) need(caps ...Capability) {
 // use returns the case's pair, or skips the spec saying what the world lacks.
 func use(f found) pair {
 	if !f.ok {
+		AddReportEntry(report.EntryUnexercised, f.missing)
 		Skip(f.missing)
 	}
 	return f.pair
+}
+
+// planned ends a spec of a dry run at its first request: the world gave it
+// every case it needs.
+func planned() {
+	AddReportEntry(report.EntryPlanned, "the world exercises this spec")
+	Skip("dry run: the world exercises this spec; no request sent")
+}
+
+// noAnswer fails the spec for a request that got no answer, saying how.
+func (e *env) noAnswer(err error, r *apiclient.Request) {
+	GinkgoHelper()
+	switch {
+	case errors.Is(err, apiclient.ErrOffline):
+		planned()
+	case errors.Is(err, apiclient.ErrStopped):
+		fail(fmt.Sprintf("[%s] not run: %v", ids(), err))
+	}
+	fail(fmt.Sprintf("[%s] %v\nrequest: %s %s body %q", ids(), err, r.Method, r.Path, terminal.Clip(string(r.Body), 200)))
 }
 
 // ids is the requirement IDs of the running spec.
@@ -90,15 +148,10 @@ func ids() string {
 func (e *env) send(ctx context.Context, c *apiclient.Client, r *apiclient.Request) *apiclient.Response {
 	GinkgoHelper()
 	resp, err := c.Do(ctx, r)
-	Expect(err).NotTo(HaveOccurred(), "[%s] no answer within %s\nrequest: %s %s body %q", ids(), e.cfg.Timeout, r.Method, r.Path, clip(r.Body))
-	return resp
-}
-
-func clip(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "…"
+	if err != nil {
+		e.noAnswer(err, r)
 	}
-	return string(b)
+	return resp
 }
 
 // add sends AddSnapshotRepo and registers the cleanup of whatever it may
@@ -116,7 +169,7 @@ const maxCleanupDeletes = 40
 // cleanup deletes p's repository after the spec, if delete is available.
 // It runs whether the spec passed or not, in reverse order of creation.
 func (e *env) cleanup(p pair) {
-	if !e.cfg.has(CapDelete) || e.cases.existing[[2]string{p.Dest, p.Source}] {
+	if !e.cfg.has(CapDelete) || e.cfg.DryRun || e.cases.existing[[2]string{p.Dest, p.Source}] {
 		return
 	}
 	DeferCleanup(func() {
@@ -153,7 +206,7 @@ func (p problems) check(resp *apiclient.Response, expected string) {
 	if len(p) == 0 {
 		return
 	}
-	Fail(fmt.Sprintf("[%s] expected %s\n  - %s\n%s", ids(), expected, strings.Join(p, "\n  - "), resp))
+	fail(fmt.Sprintf("[%s] expected %s\n  - %s\n%s", ids(), expected, strings.Join(p, "\n  - "), resp))
 }
 
 // envelopeProblems checks the error envelope: JSON with non-empty string

@@ -32,7 +32,7 @@ func (e *env) requestSpecs() {
 				resp := e.add(ctx, e.client, r, p)
 				expectRefused(resp, "")
 				if resp.Status != 400 {
-					Fail("[" + ids() + "] expected HTTP 400 for a wrong body\n" + resp.String())
+					fail("[" + ids() + "] expected HTTP 400 for a wrong body\n" + resp.String())
 				}
 				e.expectNothingCreated(ctx, p)
 			},
@@ -61,7 +61,7 @@ func (e *env) expectListed(ctx SpecContext, p pair) {
 			return
 		}
 	}
-	Fail("[" + ids() + "] after a successful add, ListSnapshotReposByInstanceId of " + p.Dest + " does not list " + p.Source + "; it lists " + joinOrNone(got))
+	fail("[" + ids() + "] after a successful add, ListSnapshotReposByInstanceId of " + p.Dest + " does not list " + p.Source + "; it lists " + joinOrNone(got))
 }
 
 func joinOrNone(s []string) string {

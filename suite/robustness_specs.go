@@ -29,7 +29,7 @@ func (e *env) robustnessSpecs() {
 				problems.check(resp, "a 4xx error envelope")
 				after := e.send(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source))
 				if after.Status != 200 {
-					Fail(fmt.Sprintf("[%s] the endpoint stopped serving after hostile input: a good add then got\n%s", ids(), after))
+					fail(fmt.Sprintf("[%s] the endpoint stopped serving after hostile input: a good add then got\n%s", ids(), after))
 				}
 			},
 			Entry("a 10 MiB body", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = bytes.Repeat([]byte("x"), 10<<20) }),
@@ -64,14 +64,14 @@ func (e *env) robustnessSpecs() {
 			wg.Wait()
 			for i, err := range errs {
 				if err != nil {
-					Fail(fmt.Sprintf("[%s] concurrent add %d got no answer: %v", ids(), i, err))
+					e.noAnswer(fmt.Errorf("concurrent add %d: %w", i, err), apiclient.AddJSON(p.Dest, p.Source))
 				}
 				if s := answers[i].Status; s != 200 && (s < 400 || s > 499) {
-					Fail(fmt.Sprintf("[%s] concurrent add %d: want 200 or a 4xx\n%s", ids(), i, answers[i]))
+					fail(fmt.Sprintf("[%s] concurrent add %d: want 200 or a 4xx\n%s", ids(), i, answers[i]))
 				}
 			}
 			if n := e.countOf(ctx, p.Dest, p.Source); n != 1 {
-				Fail(fmt.Sprintf("[%s] 32 concurrent identical adds of %s to %s left %d entries, want 1", ids(), p.Source, p.Dest, n))
+				fail(fmt.Sprintf("[%s] 32 concurrent identical adds of %s to %s left %d entries, want 1", ids(), p.Source, p.Dest, n))
 			}
 		})
 	})

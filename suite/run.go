@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -13,6 +16,8 @@ import (
 
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/internal/suggest"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/version"
 )
@@ -36,14 +41,12 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
-	if cfg.LabelFilter != "" {
-		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
-			return nil, harness("label filter %q: %v (want e.g. MUST, or \"RULE-VERSION || AUTH-V3\")", cfg.LabelFilter, err)
-		}
-	}
 	cat, err := catalogue.Builtin()
 	if err != nil {
 		return nil, harness("%v", err)
+	}
+	if err := CheckLabelFilter(cfg.LabelFilter); err != nil {
+		return nil, err
 	}
 	if !cfg.DryRun {
 		if err := probe(cfg); err != nil {
@@ -57,6 +60,7 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	e := newEnv(cfg, cat)
 	var captured types.Report
 	ginkgo.Describe("AddSnapshotRepo", func() {
+		ginkgo.BeforeEach(e.ready)
 		e.requestSpecs()
 		e.successSpecs()
 		e.errorSpecs()
@@ -78,30 +82,85 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 		})
 	}
 
-	gomega.RegisterFailHandler(ginkgo.Fail)
+	// Gomega's failures carry values from the implementation: escape them
+	// as every other failure is.
+	gomega.RegisterFailHandler(func(message string, callerSkip ...int) {
+		skip := 1
+		if len(callerSkip) > 0 {
+			skip += callerSkip[0]
+		}
+		fail(message, skip)
+	})
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = cfg.LabelFilter
 	suiteConfig.RandomizeAllSpecs = cfg.RandomizeAll || suiteConfig.RandomizeAllSpecs
 	if cfg.Seed != 0 {
 		suiteConfig.RandomSeed = cfg.Seed
 	}
-	suiteConfig.DryRun = cfg.DryRun || suiteConfig.DryRun
+	// The run's own deadline fails what is left; Ginkgo's is a backstop.
+	suiteConfig.Timeout = cfg.Deadline + time.Minute
 	reporterConfig.Verbose = cfg.Verbose || reporterConfig.Verbose
-	reporterConfig.NoColor = cfg.NoColor || reporterConfig.NoColor
+	// A dry run skips every spec on purpose: its plan is the report.
+	reporterConfig.SilenceSkips = cfg.DryRun || reporterConfig.SilenceSkips
+	reporterConfig.NoColor = cfg.NoColor || reporterConfig.NoColor || !terminal.Colour(os.Stdout)
 	ginkgo.RunSpecs(t, "conform: AddSnapshotRepo conformance", suiteConfig, reporterConfig)
 
-	caps := make([]string, 0, 5)
+	var on, off []string
 	for _, c := range AllCapabilities() {
 		if cfg.has(c) {
-			caps = append(caps, string(c))
+			on = append(on, string(c))
+		} else {
+			off = append(off, string(c))
 		}
 	}
-	slices.Sort(caps)
+	slices.Sort(on)
+	slices.Sort(off)
 	return report.FromGinkgo(captured, cat, report.Meta{
 		Endpoint: cfg.Endpoint, World: cfg.World.Name, WorldDigest: cfg.World.Digest(),
-		ToolVersion: version.Tool, Capabilities: caps,
+		ToolVersion: version.Tool, Capabilities: on, CapabilitiesOff: off, DryRun: cfg.DryRun,
 	}), nil
 }
+
+// CheckLabelFilter refuses a filter that does not parse, names a label no
+// spec carries, or selects no spec: a run that tests nothing, or less than
+// was asked, must not look like one that passed. Every spec is labelled with
+// its requirement's ID and level.
+func CheckLabelFilter(filter string) error {
+	if filter == "" {
+		return nil
+	}
+	cat, err := catalogue.Builtin()
+	if err != nil {
+		return harness("%v", err)
+	}
+	valid := []string{catalogue.Must, catalogue.Should}
+	for _, r := range cat.Requirements {
+		valid = append(valid, r.ID)
+	}
+	listing := "the labels are MUST, SHOULD and the requirement IDs: " + strings.Join(valid[2:], ", ")
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return harness("label filter %q does not parse: %v (want e.g. MUST, or \"RULE-VERSION || AUTH-V3\")", filter, err)
+	}
+	// Regular expressions (/…/) and label sets (key: value) are Ginkgo's
+	// own business; bare words must be labels.
+	if !strings.ContainsAny(filter, "/:") {
+		for _, word := range labelWords.FindAllString(filter, -1) {
+			if !slices.ContainsFunc(valid, func(v string) bool { return strings.EqualFold(v, word) }) {
+				return harness("label filter %q: no spec is labelled %s%s; %s", filter, word, suggest.DidYouMean(word, valid), listing)
+			}
+		}
+	}
+	for _, r := range cat.Requirements {
+		if match([]string{r.ID, r.Level}) {
+			return nil
+		}
+	}
+	return harness("label filter %q selects no spec; %s", filter, listing)
+}
+
+// labelWords are the words of a label filter that could be labels.
+var labelWords = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._-]*`)
 
 // probe asks the endpoint anything: an implementation that does not answer
 // is one harness error, not forty failures.

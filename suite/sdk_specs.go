@@ -13,6 +13,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/elasticsearch"
 
+	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
 )
@@ -20,9 +21,13 @@ import (
 // classicAdd calls AddSnapshotRepo through the real alibaba-cloud-sdk-go.
 func (e *env) classicAdd(p pair) (*elasticsearch.AddSnapshotRepoResponse, error) {
 	GinkgoHelper()
+	e.ready()
+	if e.cfg.DryRun {
+		planned()
+	}
 	u, err := url.Parse(e.cfg.Endpoint)
 	if err != nil {
-		Fail(fmt.Sprintf("endpoint %q: %v", e.cfg.Endpoint, err))
+		fail(fmt.Sprintf("endpoint %q: %v", e.cfg.Endpoint, err))
 	}
 	c := e.cfg.Credentials
 	var cred auth.Credential
@@ -33,8 +38,10 @@ func (e *env) classicAdd(p pair) (*elasticsearch.AddSnapshotRepoResponse, error)
 	}
 	client, err := elasticsearch.NewClientWithOptions(e.cfg.Region, sdk.NewConfig().WithAutoRetry(false).WithTimeout(e.cfg.Timeout), cred)
 	if err != nil {
-		Fail(fmt.Sprintf("creating the classic SDK client: %v", err))
+		fail(fmt.Sprintf("creating the classic SDK client: %v", err))
 	}
+	// The SDK reads whatever it is sent: cap it as the suite's own client is.
+	client.SetTransport(apiclient.NewTransport(e.cfg.Timeout))
 	e.cleanup(p)
 	req := elasticsearch.CreateAddSnapshotRepoRequest()
 	req.Scheme = u.Scheme
@@ -54,7 +61,7 @@ func (e *env) sdkSpecs() {
 			p := use(e.cases.compatible())
 			resp, err := e.classicAdd(p)
 			if err != nil || !resp.Result || resp.RequestId == "" {
-				Fail(fmt.Sprintf("[%s] expected Result true and a RequestId from alibaba-cloud-sdk-go's AddSnapshotRepo(%s ← %s); got %+v, error %v", ids(), p.Dest, p.Source, resp, err))
+				fail(fmt.Sprintf("[%s] expected Result true and a RequestId from alibaba-cloud-sdk-go's AddSnapshotRepo(%s ← %s); got %+v, error %v", ids(), p.Dest, p.Source, resp, err))
 			}
 		})
 
@@ -64,10 +71,10 @@ func (e *env) sdkSpecs() {
 				_, err := e.classicAdd(p)
 				var se *sdkerrors.ServerError
 				if !errors.As(err, &se) {
-					Fail(fmt.Sprintf("[%s] expected a ServerError %s from alibaba-cloud-sdk-go for %s; got %T: %v", ids(), want.Code, p.Why, err, err))
+					fail(fmt.Sprintf("[%s] expected a ServerError %s from alibaba-cloud-sdk-go for %s; got %T: %v", ids(), want.Code, p.Why, err, err))
 				}
 				if se.ErrorCode() != want.Code || se.HttpStatus() != want.Status || se.Message() != want.Message {
-					Fail(fmt.Sprintf("[%s] expected ServerError %d %s %q; got %d %s %q", ids(), want.Status, want.Code, want.Message, se.HttpStatus(), se.ErrorCode(), se.Message()))
+					fail(fmt.Sprintf("[%s] expected ServerError %d %s %q; got %d %s %q", ids(), want.Status, want.Code, want.Message, se.HttpStatus(), se.ErrorCode(), se.Message()))
 				}
 			},
 			Entry("InstanceNotFound", e.req("SDK-CLASSIC"), func() found { return e.cases.missingDest() }, apierror.InstanceNotFound),

@@ -44,7 +44,7 @@ func (e *env) successSpecs() {
 				expectRefused(second, "")
 			}
 			if n := e.countOf(ctx, p.Dest, p.Source); n != 1 {
-				Fail(fmt.Sprintf("[%s] after two identical adds %s lists %s %d times, want once\nsecond add: %s", ids(), p.Dest, p.Source, n, second))
+				fail(fmt.Sprintf("[%s] after two identical adds %s lists %s %d times, want once\nsecond add: %s", ids(), p.Dest, p.Source, n, second))
 			}
 		})
 
@@ -64,10 +64,10 @@ func (e *env) successSpecs() {
 			for _, r := range requests {
 				resp := e.send(ctx, e.client, r)
 				if resp.RequestID == "" {
-					Fail(fmt.Sprintf("[%s] an answer without RequestId\n%s", ids(), resp))
+					fail(fmt.Sprintf("[%s] an answer without RequestId\n%s", ids(), resp))
 				}
 				if prev, dup := seen[resp.RequestID]; dup {
-					Fail(fmt.Sprintf("[%s] RequestId %q answered twice\nfirst %s\nthen %s", ids(), resp.RequestID, prev, resp))
+					fail(fmt.Sprintf("[%s] RequestId %q answered twice\nfirst %s\nthen %s", ids(), resp.RequestID, prev, resp))
 				}
 				seen[resp.RequestID] = resp
 			}
@@ -79,7 +79,7 @@ func (e *env) successSpecs() {
 			resp := e.send(ctx, e.client, apiclient.Alternatives(p.Dest, false))
 			offered, err := resp.Repos()
 			if resp.Status != 200 || err != nil {
-				Fail(fmt.Sprintf("[%s] expected ListAlternativeSnapshotRepos to answer 200 with a list (%v)\n%s", ids(), err, resp))
+				fail(fmt.Sprintf("[%s] expected ListAlternativeSnapshotRepos to answer 200 with a list (%v)\n%s", ids(), err, resp))
 			}
 			isOffered := map[string]bool{}
 			for _, r := range offered {
@@ -87,7 +87,7 @@ func (e *env) successSpecs() {
 				q := pair{Dest: p.Dest, Source: r.RepoPath, Why: "offered by ListAlternativeSnapshotRepos"}
 				got := e.add(ctx, e.client, apiclient.AddJSON(q.Dest, q.Source), q)
 				if got.Status != 200 {
-					Fail(fmt.Sprintf("[%s] %s is offered as an alternative for %s but AddSnapshotRepo refuses it\n%s", ids(), r.RepoPath, p.Dest, got))
+					fail(fmt.Sprintf("[%s] %s is offered as an alternative for %s but AddSnapshotRepo refuses it\n%s", ids(), r.RepoPath, p.Dest, got))
 				}
 			}
 			for i := range e.cfg.World.Instances {
@@ -98,7 +98,7 @@ func (e *env) successSpecs() {
 				q := pair{Dest: p.Dest, Source: src.ID, Why: "left out by ListAlternativeSnapshotRepos"}
 				got := e.add(ctx, e.client, apiclient.AddJSON(q.Dest, q.Source), q)
 				if got.Status == 200 {
-					Fail(fmt.Sprintf("[%s] %s is not offered as an alternative for %s but AddSnapshotRepo accepts it\n%s", ids(), src.ID, p.Dest, got))
+					fail(fmt.Sprintf("[%s] %s is not offered as an alternative for %s but AddSnapshotRepo accepts it\n%s", ids(), src.ID, p.Dest, got))
 				}
 			}
 		})

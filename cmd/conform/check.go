@@ -12,6 +12,7 @@ import (
 
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/suggest"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/world"
@@ -162,7 +163,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	} else {
-		printVerdict(stdout, &v, useColour(stdout))
+		printVerdict(stdout, &v, terminal.Colour(stdout))
 	}
 	return exitForDecision(v.Decision())
 }
@@ -226,19 +227,6 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 	if e := v.APIError(); e != nil {
 		fmt.Fprintf(w, "the API would answer: %d %s %q\n", e.Status, e.Code, e.Message)
 	}
-}
-
-// useColour is true on a terminal, unless NO_COLOR is set (no-color.org).
-func useColour(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {

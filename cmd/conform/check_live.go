@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/live"
 )
 
@@ -74,7 +76,7 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 		endpoints[o.region] = o.endpoint
 	}
 	p := live.New(live.Options{Credentials: creds, Endpoints: endpoints, Timeout: o.timeout})
-	credLine := fmt.Sprintf("%s (AccessKey %s)", from, live.MaskKey(creds.AccessKeyID))
+	credLine := fmt.Sprintf("%s (AccessKey %s)", from, acs.MaskKeyID(creds.AccessKeyID))
 
 	dest, err := p.Describe(o.region, o.dest)
 	if err != nil {
@@ -119,7 +121,7 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	printVerdict(stdout, &v, useColour(stdout))
+	printVerdict(stdout, &v, terminal.Colour(stdout))
 	fmt.Fprintf(stdout, "credentials: %s\n", credLine)
 	for _, n := range notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)

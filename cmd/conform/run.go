@@ -5,30 +5,39 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/progress"
+	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/server"
 	"github.com/snaprepo/conform/suite"
 	"github.com/snaprepo/conform/world"
 )
 
-const runHelp = `Usage: conform run [--endpoint URL] [--world FILE] [flags]
+var runHelp = `Usage: conform run [--endpoint URL] [--world FILE] [flags]
 
 Runs the conformance suite against an implementation of AddSnapshotRepo and
-reports per requirement (REQUIREMENTS.md). With no --endpoint it starts the
-built-in reference server on 127.0.0.1 with the same world and runs against it.
+reports per requirement (docs/requirements.md). With no --endpoint it starts
+the built-in reference server on 127.0.0.1 with the same world, signing with
+the world's own AccessKey, and runs against it.
 
 Examples:
   conform run
+  conform run --dry-run --world vendor-world.yaml
   conform run --endpoint http://127.0.0.1:9280 --world vendor-world.yaml
   conform run --label-filter MUST --junit-report junit.xml --summary summary.md
   conform run --capabilities list,delete,auth --signature v1 --randomize-all
   conform run --html-report report.html --badge badge.svg
 
 Exit codes:
-  0  nothing failed     1  a requirement failed     2  harness or usage error
+` + indent(report.ExitCodesText) + `
+  --allow-incomplete turns 3 into 0. A capability left out of --capabilities
+  is declared absent: its specs are disabled, never counted as incomplete,
+  and every report names the capabilities the result holds for.
 
 Flags:
 `
@@ -56,6 +65,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "random seed (with --randomize-all)")
 	verbose := fs.Bool("v", false, "report every spec as it runs")
 	noColor := fs.Bool("no-color", false, "no colours in the output")
+	dryRun := fs.Bool("dry-run", false, "send nothing: list each requirement with the specs the world gives it, or what the world lacks")
+	deadline := fs.Duration("deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
+	allowIncomplete := fs.Bool("allow-incomplete", false, "exit 0 instead of 3 when nothing failed but a MUST requirement was skipped or not run")
 	if code, stop := parseFlags(fs, args, stderr); stop {
 		return code
 	}
@@ -70,27 +82,38 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if *timeout <= 0 {
 		return usage("--timeout %s must be positive (e.g. 10s)", *timeout)
 	}
+	if *deadline <= 0 {
+		return usage("--deadline %s must be positive (e.g. 10m)", *deadline)
+	}
 	if *signature != "v1" && *signature != "v3" {
 		return usage("--signature %q is not a scheme (want v1 or v3)", *signature)
+	}
+	if err := suite.CheckLabelFilter(*labelFilter); err != nil {
+		return usage("%v", err)
 	}
 	w, err := world.LoadOrBuiltin(*worldPath)
 	if err != nil {
 		return usage("%v", err)
 	}
-	if *endpoint == "" {
+	cfg := suite.Config{
+		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: apiclient.Signature(*signature),
+		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
+		Verbose: *verbose, NoColor: *noColor || !terminal.Colour(stdout), DryRun: *dryRun,
+	}
+	if *endpoint == "" && !*dryRun {
+		// The built-in server holds the world's keys: sign with them, whatever
+		// the environment holds for real endpoints.
+		cfg.Credentials = suite.WorldCredentials(w)
 		url, stop, err := startReference(w)
 		if err != nil {
 			return usage("starting the reference server: %v", err)
 		}
 		defer stop()
-		*endpoint = url
-		fmt.Fprintf(stdout, "no --endpoint: running against the built-in reference server at %s (%s)\n", url, w.Name)
+		cfg.Endpoint = url
+		fmt.Fprintf(stdout, "no --endpoint: running against the built-in reference server at %s (%s)\n", url, terminal.Escape(w.Name))
 	}
-	_, noColorEnv := os.LookupEnv("NO_COLOR")
-	cfg := suite.Config{
-		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: apiclient.Signature(*signature),
-		Timeout: *timeout, Exhaustive: *exhaustive, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
-		Verbose: *verbose, NoColor: *noColor || noColorEnv || !useColour(stdout),
+	if *dryRun {
+		fmt.Fprintf(stdout, "dry run: no request is sent; what %s gives each requirement\n", terminal.Escape(w.Name))
 	}
 	if *exhaustive {
 		cfg.Progress = progress.OnTerminal(os.Stderr, "specs:").Update
@@ -100,7 +123,11 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%v", err)
 	}
-	res.WriteConsole(stdout)
+	if *dryRun {
+		res.WritePlan(stdout)
+	} else {
+		res.WriteConsole(stdout)
+	}
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error
@@ -112,11 +139,17 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 			return usage("writing %s: %v", out.path, err)
 		}
 	}
-	if res.Failed() || t.failed {
-		return exitFailed
+	code := res.Outcome().ExitCode()
+	if t.failed && code == report.ExitComplete {
+		code = report.ExitFailed // Ginkgo failed outside any spec
 	}
-	return exitOK
+	if code == report.ExitIncomplete && *allowIncomplete {
+		code = exitOK
+	}
+	return code
 }
+
+func indent(text string) string { return "  " + strings.ReplaceAll(text, "\n", "\n  ") }
 
 // startReference serves the reference implementation of w on a free
 // loopback port.
@@ -137,7 +170,7 @@ func startReference(w *world.World) (url string, stop func(), err error) {
 // writeFile writes through a temp file and a rename, so a reader never sees
 // half a report.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".conform-report-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".conform-report-*")
 	if err != nil {
 		return err
 	}
@@ -154,13 +187,4 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			return path[:i+1]
-		}
-	}
-	return "."
 }

@@ -20,6 +20,7 @@ var forbidden = map[string][]string{
 	"progress":           {module},
 	"version":            {module},
 	"internal/suggest":   {module},
+	"internal/terminal":  {module},
 	"checks":             {"net/http", module + "world", module + "server", module + "suite", module + "live"},
 	"world":              {"net/http", module + "server", module + "suite", module + "live"},
 	"catalogue":          {module + "suite", module + "server"},
