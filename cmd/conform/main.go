@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/snaprepo/conform/internal/suggest"
 )
 
 // Exit codes, stable for scripts (README, "Exit codes").
@@ -23,6 +25,7 @@ Usage:
   conform check   [flags]   is this (destination, source) pair compatible? (--help for flags)
   conform serve   [flags]   run the reference implementation of the API
   conform run     [flags]   run the conformance suite against an implementation
+  conform world init        print a commented world that exercises every requirement
   conform version           print the tool's and the requirement catalogue's versions
 
 Examples:
@@ -30,6 +33,9 @@ Examples:
   conform serve --addr 127.0.0.1:9280
   conform run
 `
+
+// commands are the subcommands, for "did you mean".
+var commands = []string{"check", "serve", "run", "world", "version"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -49,10 +55,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSuite(args[1:], stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
+	case "world":
+		return runWorld(args[1:], stdout, stderr)
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "conform: unknown command %q (want check, serve, run or version)\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world or version)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
 	return exitUsage
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/snaprepo/conform/fixtures"
+)
+
+const worldHelp = `Usage: conform world init > world.yaml
+
+Prints a commented world file (format: docs/world.md) that exercises every
+requirement of the catalogue: the starting point for a vendor's own world.
+Keep each instance's part (the comment beside it says which), change IDs and
+keys to those your implementation holds, then check it without sending
+anything:
+
+  conform run --dry-run --world world.yaml
+
+Exit codes:
+  0  printed     2  usage error
+
+Flags:
+`
+
+// worldInitHeader replaces the built-in world's own opening comment.
+const worldInitHeader = `# A world for conform run (format: docs/world.md), written by conform world init.
+# It exercises every requirement of the catalogue: each instance plays the part
+# its comment names. Replace the IDs and AccessKeys with those your
+# implementation holds, keep the parts, then:
+#   conform run --dry-run --world world.yaml     # what each requirement gets, nothing sent
+#   conform run --endpoint URL --world world.yaml
+# Secrets may be left out here and passed in ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET.
+`
+
+func runWorld(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "init" {
+		if len(args) > 0 && isHelp(args[0]) {
+			fmt.Fprint(stdout, worldHelp)
+			return exitOK
+		}
+		fmt.Fprint(stderr, "conform world: want a subcommand: init\n\n"+worldHelp)
+		return exitUsage
+	}
+	fs := newFlags("world init", worldHelp, stderr)
+	if code, stop := parseFlags(fs, args[1:], stderr); stop {
+		return code
+	}
+	if _, err := io.WriteString(stdout, worldInitHeader+string(worldBody(fixtures.World))); err != nil {
+		fmt.Fprintf(stderr, "conform world init: writing: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// worldBody is a world file without its opening comment block.
+func worldBody(b []byte) []byte {
+	for len(b) > 0 && b[0] == '#' {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return nil
+		}
+		b = b[i+1:]
+	}
+	return b
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
