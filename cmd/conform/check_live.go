@@ -96,7 +96,7 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	notes = append(notes, where)
+	notes = append(notes, where...)
 	if source != nil {
 		facts = append(facts, source.Facts...)
 	}
@@ -145,16 +145,21 @@ func instanceOf(d *live.Described) *checks.Instance {
 	return &d.Instance
 }
 
-// findSource looks for the source in the region, then in the other
-// regions, and says which case it is.
-func findSource(p *live.Platform, o liveOptions) (*live.Described, string, error) {
+// findSource looks for the source in the destination's region, then in
+// the other regions, and says which case it is. Only the lookup in the
+// destination's region can fail the check: a source not visible there is
+// refused whatever the search finds, so the search only explains, and its
+// failures become notes. With explicit endpoints (--endpoint,
+// --region-endpoint), no other endpoint is contacted.
+func findSource(p *live.Platform, o liveOptions) (*live.Described, []string, error) {
 	src, err := p.Describe(o.region, o.source)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if src != nil {
-		return src, fmt.Sprintf("source %s is in %s, visible to these credentials", o.source, o.region), nil
+		return src, []string{fmt.Sprintf("source %s is in %s, visible to these credentials", o.source, o.region)}, nil
 	}
+	confined := o.endpoint != "" || len(o.regionEndpoints) > 0
 	var regions []string
 	if o.regions != "" {
 		for _, r := range strings.Split(o.regions, ",") {
@@ -163,23 +168,39 @@ func findSource(p *live.Platform, o liveOptions) (*live.Described, string, error
 			}
 		}
 	} else if regions, err = p.Regions(o.region); err != nil {
-		return nil, "", err
+		return nil, []string{fmt.Sprintf("source %s is not visible in %s; the other regions were not searched: listing them failed: %v", o.source, o.region, err)}, nil
 	}
+	var notes, unsearched, failed []string
 	searched := []string{o.region}
 	for _, r := range regions {
-		if slices.Contains(searched, r) {
+		if slices.Contains(searched, r) || slices.Contains(unsearched, r) {
+			continue
+		}
+		if _, named := o.regionEndpoints[r]; confined && !named {
+			unsearched = append(unsearched, r)
+			continue
+		}
+		found, err := p.Describe(r, o.source)
+		if err != nil {
+			failed = append(failed, r)
+			notes = append(notes, fmt.Sprintf("region %s not searched: %v", r, err))
 			continue
 		}
 		searched = append(searched, r)
-		found, err := p.Describe(r, o.source)
-		if err != nil {
-			return nil, "", err
-		}
 		if found != nil {
-			return found, fmt.Sprintf("source %s is not in %s: it exists in region %s (found by DescribeInstance at %s)", o.source, o.region, r, p.Endpoint(r)), nil
+			notes = append(notes, fmt.Sprintf("source %s is not in %s: it exists in region %s (found by DescribeInstance at %s)", o.source, o.region, r, p.Endpoint(r)))
+			return found, notes, nil
 		}
 	}
-	return nil, fmt.Sprintf("source %s is not visible to this account in any region searched (%s): it is another account's instance, or no such instance exists", o.source, strings.Join(searched, ", ")), nil
+	if len(unsearched) > 0 {
+		notes = append(notes, fmt.Sprintf("regions not searched, having no endpoint: %s (add --region-endpoint REGION=URL to search them)", strings.Join(unsearched, ", ")))
+	}
+	what := "it is another account's instance, or no such instance exists"
+	if len(unsearched)+len(failed) > 0 {
+		what = "it may be in a region not searched, another account's instance, or no instance at all"
+	}
+	notes = append(notes, fmt.Sprintf("source %s is not visible to this account in any region searched (%s): %s", o.source, strings.Join(searched, ", "), what))
+	return nil, notes, nil
 }
 
 // apply creates the repository when the verdict allows it, idempotently, and

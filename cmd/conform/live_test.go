@@ -304,3 +304,57 @@ func TestLiveUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// With explicit endpoints, nothing else is contacted; once the source is not
+// visible in the destination's region the verdict is decided, and a failed
+// search of the other regions is a note, not a lookup failure.
+func TestLiveSearchIsConfinedAndNeverUndoesAVerdict(t *testing.T) {
+	hz := startServe(t, "--log-level", "error")
+	stall, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	go func() {
+		for {
+			c, err := stall.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	env := liveEnv(t, t.TempDir(), envCreds...)
+	pair := []string{"--region", "cn-hangzhou", "--endpoint", hz.url, "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cfbeijing0000001", "--timeout", "1s", "-o", "json"}
+	tests := []struct {
+		name  string
+		extra []string
+		notes []string
+	}{
+		{"a region without an endpoint is not searched", nil,
+			[]string{"regions not searched, having no endpoint: cn-beijing (add --region-endpoint REGION=URL to search them)", "it may be in a region not searched"}},
+		{"a failed search of another region is a note", []string{"--region-endpoint", "cn-beijing=http://" + stall.Addr().String()},
+			[]string{"region cn-beijing not searched:", "no answer within 1s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := liveCheck(t, env, append(pair, tt.extra...)...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1 (refused: the source is not visible in cn-hangzhou)\n%s%s", code, out, errOut)
+			}
+			v := decode(t, out)
+			if v.outcome("RULE-SOURCE-EXISTS") != "fail" {
+				t.Errorf("RULE-SOURCE-EXISTS = %s, want fail", v.outcome("RULE-SOURCE-EXISTS"))
+			}
+			all := strings.Join(v.Notes, "\n")
+			for _, n := range tt.notes {
+				if !strings.Contains(all, n) {
+					t.Errorf("notes lack %q:\n%s", n, all)
+				}
+			}
+			if strings.Contains(all, "aliyuncs.com") {
+				t.Errorf("a platform endpoint was contacted though endpoints were given:\n%s", all)
+			}
+		})
+	}
+}
