@@ -48,6 +48,8 @@ type Spec struct {
 	State        State         `json:"state"`
 	Reason       string        `json:"reason,omitempty"`
 	Duration     time.Duration `json:"durationNs"`
+	// Unexercised: the world lacks a case this spec needs.
+	Unexercised bool `json:"unexercised,omitempty"`
 }
 
 // Requirement is one requirement's outcome over its specs.
@@ -133,6 +135,7 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		case s.State == types.SpecStateSkipped:
 			spec.State = Skipped
 			spec.Reason = s.Failure.Message
+			spec.Unexercised = hasEntry(s, EntryUnexercised)
 		case s.State == types.SpecStatePending:
 			spec.State = NotRun
 			spec.Reason = "pending"
@@ -190,11 +193,17 @@ func (run *Run) summarize(r *Requirement) (State, string) {
 		return Passed, ""
 	}
 	if best == Planned {
-		n := 0
+		n, skip := 0, ""
 		for _, i := range r.Specs {
-			if run.Specs[i].State == Planned {
+			switch s := run.Specs[i]; {
+			case s.State == Planned:
 				n++
+			case skip == "" && (s.State == Skipped || s.State == Disabled):
+				skip = s.Reason
 			}
+		}
+		if skip != "" {
+			return Planned, fmt.Sprintf("%d of %d spec(s) would run; not the others: %s", n, len(r.Specs), skip)
 		}
 		return Planned, fmt.Sprintf("%d spec(s) would run", n)
 	}
@@ -225,17 +234,21 @@ func (run *Run) Outcome() Outcome {
 	return Complete
 }
 
-// IncompleteIDs are the selected MUST requirements that neither passed nor
-// failed nor were disabled by configuration (nor, in a dry run, planned).
+// IncompleteIDs are the selected MUST requirements not fully exercised:
+// skipped or not run, or with a spec whose case the world lacks (RULE-VERSION
+// exercised by minor but not by major is not proven). A requirement disabled
+// by configuration is not incomplete: the vendor declared it absent.
 func (run *Run) IncompleteIDs() []string {
 	var out []string
 	for _, r := range run.Requirements {
-		if r.Level != catalogue.Must || !r.Selected {
+		if r.Level != catalogue.Must || !r.Selected || r.State == Failed || r.State == Disabled {
 			continue
 		}
-		switch r.State {
-		case Passed, Failed, Disabled, Planned:
-			continue
+		partial := slices.ContainsFunc(r.Specs, func(i int) bool { return run.Specs[i].Unexercised })
+		if r.State == Passed || r.State == Planned {
+			if !partial {
+				continue
+			}
 		}
 		out = append(out, r.ID)
 	}

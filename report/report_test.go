@@ -219,6 +219,8 @@ func TestOutcomeSaysWhatWasProven(t *testing.T) {
 		{"a failure outweighs incompleteness", "", map[string]types.SpecReport{
 			"OK-CREATED":      spec(types.SpecStateFailed, "boom", "OK-CREATED", "MUST"),
 			"RULE-KERNEL-6.7": marked(EntryUnexercised, "the world cannot exercise this", "RULE-KERNEL-6.7", "MUST")}, FailedRun, "RULE-KERNEL-6.7"},
+		{"a MUST exercised only in part is incomplete", "", map[string]types.SpecReport{
+			"RULE-VERSION": marked(EntryUnexercised, "the world cannot exercise this: add a patch", "RULE-VERSION", "MUST")}, Incomplete, "RULE-VERSION"},
 		{"a dry run that plans every MUST is complete", "", map[string]types.SpecReport{
 			"OK-CREATED": marked(EntryPlanned, "dry run", "OK-CREATED", "MUST")}, Complete, ""},
 	}
@@ -232,5 +234,20 @@ func TestOutcomeSaysWhatWasProven(t *testing.T) {
 				t.Errorf("incomplete %q, want %q", got, tt.incomplete)
 			}
 		})
+	}
+}
+
+func TestAMustPassedOnlyWhereExercisedIsIncomplete(t *testing.T) {
+	run := sampleRun(t,
+		spec(types.SpecStatePassed, "", "RULE-VERSION", "MUST"),
+		marked(EntryUnexercised, "the world cannot exercise this: add a patch", "RULE-VERSION", "MUST"),
+		spec(types.SpecStatePassed, "", "OK-CREATED", "MUST"),
+		spec(types.SpecStateSkipped, "the world's repos already hold this pair", "OK-CREATED", "MUST"))
+	if state, _ := stateOf(run, "RULE-VERSION"); state != Passed {
+		t.Errorf("RULE-VERSION is %s, want passed (where exercised)", state)
+	}
+	got := strings.Join(run.IncompleteIDs(), ",")
+	if !strings.Contains(got, "RULE-VERSION") || strings.Contains(got, "OK-CREATED") {
+		t.Errorf("incomplete %q: want RULE-VERSION (a case missing from the world), not OK-CREATED (a spec skipped for another reason)", got)
 	}
 }

@@ -35,7 +35,7 @@ func (o Outcome) ExitCode() int {
 const ExitCodesText = `0  every selected requirement ran and none failed
 1  a requirement failed
 2  harness or usage error (unreachable endpoint, invalid world, bad flags, a label filter that selects nothing)
-3  incomplete: nothing failed, but a selected MUST requirement was skipped (the world cannot exercise it) or not run`
+3  incomplete: nothing failed, but a selected MUST requirement was not (fully) exercised: the world lacks a case it needs, or it did not run`
 
 // WriteJSON writes the whole run as one JSON document.
 func (run *Run) WriteJSON(w io.Writer) error {
@@ -57,9 +57,9 @@ func (run *Run) Verdict() string {
 	case FailedRun:
 		return fmt.Sprintf("FAILED: %s (exit %d)", strings.Join(run.FailedIDs(), ", "), ExitFailed)
 	case Incomplete:
-		what := "were skipped or not run"
+		what := "were not (fully) exercised"
 		if run.DryRun {
-			what = "cannot be exercised by this world"
+			what = "cannot be (fully) exercised by this world"
 		}
 		return fmt.Sprintf("INCOMPLETE: nothing failed, but these MUST requirements %s: %s (exit %d; --allow-incomplete makes it 0)",
 			what, strings.Join(run.IncompleteIDs(), ", "), ExitIncomplete)

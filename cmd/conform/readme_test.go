@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/snaprepo/conform/report"
+)
+
+// exitTable is the code → meaning table that follows heading in README.md.
+func exitTable(t *testing.T, readme, heading string) map[int]string {
+	t.Helper()
+	i := strings.Index(readme, heading+"\n")
+	if i < 0 {
+		t.Fatalf("README.md has no %q", heading)
+	}
+	rest := readme[i+len(heading):]
+	if j := strings.Index(rest, "\n#"); j >= 0 {
+		rest = rest[:j]
+	}
+	rows := map[int]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\d) \| (.+) \|$`).FindAllStringSubmatch(rest, -1) {
+		n, _ := strconv.Atoi(m[1])
+		rows[n] = m[2]
+	}
+	return rows
+}
+
+// The README's exit-code tables say what the code does.
+func TestReadmeExitCodesAreTheCodes(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	runCodes := exitTable(t, readme, "### Exit codes of `conform run`")
+	for code, words := range map[int]string{
+		report.ExitComplete:   "every selected requirement ran and none failed",
+		report.ExitFailed:     "a requirement failed",
+		report.ExitHarness:    "harness or usage error",
+		report.ExitIncomplete: "incomplete",
+	} {
+		if !strings.Contains(runCodes[code], words) {
+			t.Errorf("README: conform run exit %d is %q, want it to say %q", code, runCodes[code], words)
+		}
+		if !strings.Contains(report.ExitCodesText, strconv.Itoa(code)+"  "+words) {
+			t.Errorf("the reports' exit codes lack %d %q", code, words)
+		}
+	}
+	if len(runCodes) != 4 {
+		t.Errorf("README lists %d exit codes for conform run, want 4", len(runCodes))
+	}
+	checkCodes := exitTable(t, readme, "### Exit codes")
+	for code, words := range map[int]string{exitOK: "compatible", exitFailed: "not compatible", exitUsage: "bad input or usage", exitUndecided: "undecided", exitLookup: "the lookup failed"} {
+		if !strings.Contains(checkCodes[code], words) {
+			t.Errorf("README: conform check exit %d is %q, want it to say %q", code, checkCodes[code], words)
+		}
+		if !strings.Contains(checkHelp, strconv.Itoa(code)+"  ") {
+			t.Errorf("conform check --help does not list exit %d", code)
+		}
+	}
+	for _, line := range strings.Split(report.ExitCodesText, "\n") {
+		if !strings.Contains(runHelp, line) {
+			t.Errorf("conform run --help lacks %q", line)
+		}
+	}
+}
