@@ -2,7 +2,7 @@
 # every test with the race detector.
 GO ?= go
 
-.PHONY: test lint bench build
+.PHONY: test lint bench build install mutation
 
 test: lint
 	$(GO) test -race -count=1 ./...
@@ -17,3 +17,11 @@ bench:
 
 build:
 	$(GO) build -o bin/conform ./cmd/conform
+
+install:
+	$(GO) install ./cmd/conform
+
+# How well the tests bite: one operator changed at a time (internal/mutate),
+# each package's score and its surviving mutants. Not part of make test.
+mutation:
+	$(GO) run ./internal/mutate -j 2 ./acs ./checks ./world

@@ -135,18 +135,28 @@ func acsHeaders(h http.Header) []string {
 	return names
 }
 
-// StringToSignV1 is the ROA 1.0 string to sign (SIGNING.md). path is the
-// decoded path; query values are not percent-encoded. omitEmpty selects the
-// classic Go SDK's form, which leaves out a missing Accept, Content-MD5,
-// Content-Type or Date instead of writing an empty line (darabonba writes
-// the empty line; with all four present both forms are equal).
-func StringToSignV1(method string, h http.Header, path string, query url.Values, omitEmpty bool) string {
+// V1Form is one way an official SDK writes the ROA 1.0 string to sign;
+// the zero value is the darabonba (Go) form.
+type V1Form struct {
+	// OmitEmptyHeaders leaves out the line of an empty Accept, Content-MD5,
+	// Content-Type or Date instead of writing an empty line: the classic Go
+	// SDK (alibaba-cloud-sdk-go's appendIfContain). Every other SDK writes
+	// the empty line.
+	OmitEmptyHeaders bool
+	// EmptyValueEquals writes a query key with an empty value as "key=",
+	// as the Node.js SDKs do; the Go SDKs write "key" alone.
+	EmptyValueEquals bool
+}
+
+// StringToSignV1 is the ROA 1.0 string to sign in the given form. path is
+// the decoded path; query values are not percent-encoded.
+func StringToSignV1(method string, h http.Header, path string, query url.Values, form V1Form) string {
 	var b strings.Builder
 	b.WriteString(method)
 	b.WriteByte('\n')
-	for _, name := range []string{"Accept", HeaderContentMD5, "Content-Type", HeaderDate} {
+	for _, name := range v1Lines {
 		v := h.Get(name)
-		if v == "" && omitEmpty {
+		if v == "" && form.OmitEmptyHeaders {
 			continue
 		}
 		b.WriteString(v)
@@ -171,13 +181,17 @@ func StringToSignV1(method string, h http.Header, path string, query url.Values,
 			b.WriteByte('&')
 		}
 		b.WriteString(k)
-		if v := query.Get(k); v != "" {
+		if v := query.Get(k); v != "" || form.EmptyValueEquals {
 			b.WriteByte('=')
 			b.WriteString(v)
 		}
 	}
 	return b.String()
 }
+
+// v1Lines are the headers that have a line of their own in the ROA 1.0
+// string to sign, in order.
+var v1Lines = []string{"Accept", HeaderContentMD5, "Content-Type", HeaderDate}
 
 // SignatureV1 is base64(HMAC-SHA1(secret, stringToSign)).
 func SignatureV1(secret, stringToSign string) string {
@@ -207,7 +221,7 @@ func SignV1(req *http.Request, body []byte, c Credentials, now time.Time) {
 	if c.SecurityToken != "" {
 		h.Set(HeaderSecurityToken, c.SecurityToken)
 	}
-	sts := StringToSignV1(req.Method, h, req.URL.Path, req.URL.Query(), false)
+	sts := StringToSignV1(req.Method, h, req.URL.Path, req.URL.Query(), V1Form{})
 	h.Set(HeaderAuthorization, SchemeV1+" "+c.AccessKeyID+":"+SignatureV1(c.AccessKeySecret, sts))
 }
 

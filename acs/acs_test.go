@@ -2,6 +2,7 @@ package acs_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ func TestV1MatchesTheClassicSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sts := acs.StringToSignV1(got.Method, got.Header, got.URL.Path, got.URL.Query(), false)
+		sts := acs.StringToSignV1(got.Method, got.Header, got.URL.Path, got.URL.Query(), acs.V1Form{})
 		want := got.Header.Get("Authorization")
 		if mine := "acs " + creds.AccessKeyID + ":" + acs.SignatureV1(creds.AccessKeySecret, sts); mine != want {
 			t.Errorf("%s %s: ours %q, SDK %q\nstring to sign:\n%s", got.Method, got.URL, mine, want, sts)
@@ -87,7 +88,7 @@ func TestV1MatchesDarabonbaStringToSign(t *testing.T) {
 	treq.Headers = map[string]*string{"accept": tea.String("application/json"), "date": tea.String("Thu, 26 Nov 2026 10:00:00 GMT"),
 		"x-acs-signature-nonce": tea.String("abc"), "x-acs-version": tea.String("2017-06-13")}
 	want := tea.StringValue(openapiutil.GetStringToSign(treq))
-	got := acs.StringToSignV1("DELETE", h, "/openapi/instances/es-cn-dst/snapshot-repos", url.Values{"repoPath": {"es-cn-src"}, "flag": {""}}, false)
+	got := acs.StringToSignV1("DELETE", h, "/openapi/instances/es-cn-dst/snapshot-repos", url.Values{"repoPath": {"es-cn-src"}, "flag": {""}}, acs.V1Form{})
 	if got != want {
 		t.Errorf("ours:\n%q\ndarabonba:\n%q", got, want)
 	}
@@ -221,25 +222,36 @@ func TestSignatureDoesNotMatchCarriesTheStringToSign(t *testing.T) {
 	req, body := signed(t, "v1", now, "", acs.Credentials{AccessKeyID: creds.AccessKeyID, AccessKeySecret: "wrong"})
 	_, f := verifier(now).Verify(req, body)
 	_, serverSTS, ok := strings.Cut(f.Err.Message, "server string to sign is:")
-	if !ok || serverSTS != acs.StringToSignV1("POST", req.Header, req.URL.Path, req.URL.Query(), false) {
+	if !ok || serverSTS != acs.StringToSignV1("POST", req.Header, req.URL.Path, req.URL.Query(), acs.V1Form{}) {
 		t.Errorf("message %q", f.Err.Message)
 	}
 }
 
-func TestNonceCacheIsBounded(t *testing.T) {
-	c := acs.NewNonceCache(time.Minute, 100)
+func TestNonceCacheFailsClosedAndForgetsOnlyExpiredNonces(t *testing.T) {
+	c := acs.NewNonceCache(100)
 	at := time.Unix(0, 0)
-	for i := range 1000 {
-		c.Add(strings.Repeat("n", 5)+string(rune(i)), at)
+	for i := range 100 {
+		if got := c.Add("B", fmt.Sprint("n", i), at.Add(time.Minute), at); got != acs.NonceNew {
+			t.Fatalf("nonce %d: %v", i, got)
+		}
 	}
-	if c.Len() > 100 {
-		t.Errorf("%d nonces kept, bound 100", c.Len())
+	if got := c.Add("A", "x", at.Add(time.Minute), at); got != acs.NonceCacheFull {
+		t.Errorf("a full cache of valid nonces took one more: %v", got)
 	}
-	if !c.Add("x", at) || c.Add("x", at.Add(30*time.Second)) {
-		t.Error("reuse within the window not refused")
+	if c.Len() != 100 {
+		t.Errorf("%d nonces kept, capacity 100", c.Len())
 	}
-	if !c.Add("x", at.Add(2*time.Minute)) {
-		t.Error("a nonce past the window is not forgotten")
+	if got := c.Add("B", "n0", at.Add(time.Minute), at.Add(30*time.Second)); got != acs.NonceSeen {
+		t.Errorf("a replay within its window: %v, want NonceSeen", got)
+	}
+	if got := c.Add("A", "n0", at.Add(2*time.Minute), at.Add(time.Minute)); got != acs.NonceNew {
+		t.Errorf("after every nonce expired, another key's n0: %v, want NonceNew", got)
+	}
+	if c.Len() != 1 {
+		t.Errorf("expired nonces kept: %d", c.Len())
+	}
+	if got := c.Add("B", "n0", at.Add(3*time.Minute), at.Add(time.Minute)); got != acs.NonceNew {
+		t.Errorf("nonces are per AccessKey: B's n0 after expiry: %v", got)
 	}
 }
 

@@ -1,8 +1,11 @@
 package acs
 
 import (
+	"container/heap"
 	"crypto/hmac"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,7 +13,16 @@ import (
 	"github.com/snaprepo/conform/apierror"
 )
 
-// Verifier checks the signature of incoming requests, in either scheme.
+// MaxNonceLength is the longest x-acs-signature-nonce accepted. The official
+// SDKs send 32 hexadecimal digits (Go) or a UUID-like string (Node), well
+// under it; a longer one is refused before anything is remembered.
+const MaxNonceLength = 64
+
+// DefaultNonceCapacity is how many nonces a Verifier remembers at most.
+const DefaultNonceCapacity = 1 << 20
+
+// Verifier checks the signature of incoming requests, in either scheme, and
+// refuses replays.
 type Verifier struct {
 	// Secret returns the secret of an AccessKeyId, ok false when unknown.
 	Secret func(accessKeyID string) (secret string, ok bool)
@@ -19,9 +31,13 @@ type Verifier struct {
 	nonces *NonceCache
 }
 
-// NewVerifier makes a Verifier with a nonce cache bounded to maxNonces.
-func NewVerifier(secret func(string) (string, bool), now func() time.Time, maxNonces int) *Verifier {
-	return &Verifier{Secret: secret, Now: now, nonces: NewNonceCache(Window, maxNonces)}
+// NewVerifier makes a Verifier that remembers at most capacity nonces (0
+// means DefaultNonceCapacity).
+func NewVerifier(secret func(string) (string, bool), now func() time.Time, capacity int) *Verifier {
+	if capacity <= 0 {
+		capacity = DefaultNonceCapacity
+	}
+	return &Verifier{Secret: secret, Now: now, nonces: NewNonceCache(capacity)}
 }
 
 // Failure is a refused signature: the API error to answer, with detail.
@@ -40,32 +56,68 @@ func fail(e apierror.Error, detail string) *Failure {
 }
 
 // Verify checks r (whose body has been read into body) and returns the
-// AccessKeyId that signed it.
+// AccessKeyId that signed it. A request verifies only as it was signed: no
+// header moved, added, repeated or dropped, no body changed where the
+// scheme covers it, no nonce seen before while its date is still valid.
 func (v *Verifier) Verify(r *http.Request, body []byte) (string, *Failure) {
-	auth := r.Header.Get(HeaderAuthorization)
+	auth := r.Header.Values(HeaderAuthorization)
 	switch {
-	case auth == "":
+	case len(auth) == 0 || auth[0] == "":
 		return "", fail(apierror.MissingSignature, "")
-	case strings.HasPrefix(auth, SchemeV3+" "):
-		return v.verifyV3(r, body, strings.TrimPrefix(auth, SchemeV3+" "))
-	case strings.HasPrefix(auth, SchemeV1+" "):
-		return v.verifyV1(r, body, strings.TrimPrefix(auth, SchemeV1+" "))
+	case len(auth) > 1:
+		return "", fail(apierror.AmbiguousRequest, "Authorization is sent more than once.")
+	case strings.HasPrefix(auth[0], SchemeV3+" "):
+		return v.verifyV3(r, body, strings.TrimPrefix(auth[0], SchemeV3+" "))
+	case strings.HasPrefix(auth[0], SchemeV1+" "):
+		return v.verifyV1(r, body, strings.TrimPrefix(auth[0], SchemeV1+" "))
 	}
 	return "", fail(apierror.IncompleteSignature, "The Authorization header must start with \"acs \" or \"ACS3-HMAC-SHA256 \".")
 }
 
-func (v *Verifier) checkDate(raw, layout, header string) *Failure {
+// checkDate parses the signed date and checks it is within Window of the
+// server's clock.
+func (v *Verifier) checkDate(raw, layout, header string) (time.Time, *Failure) {
 	if raw == "" {
-		return fail(apierror.IncompleteSignature, "The "+header+" header is missing.")
+		return time.Time{}, fail(apierror.IncompleteSignature, "The "+header+" header is missing.")
 	}
 	t, err := time.Parse(layout, raw)
 	if err != nil {
-		return fail(apierror.IncompleteSignature, "The "+header+" header \""+truncate(raw, 64)+"\" is not a date of the form "+layout+".")
+		return time.Time{}, fail(apierror.IncompleteSignature, "The "+header+" header \""+truncate(raw, 64)+"\" is not a date of the form "+layout+".")
 	}
 	if d := v.Now().Sub(t); d > Window || d < -Window {
-		return fail(apierror.TimestampExpired, "The "+header+" "+raw+" is more than 15 minutes from the server's clock.")
+		return time.Time{}, fail(apierror.TimestampExpired, "The "+header+" "+raw+" is more than 15 minutes from the server's clock.")
+	}
+	return t, nil
+}
+
+// checkNonce refuses a nonce longer than any official SDK sends.
+func checkNonce(nonce string) *Failure {
+	if len(nonce) > MaxNonceLength {
+		return fail(apierror.NonceTooLong, "")
 	}
 	return nil
+}
+
+// remember records keyID's nonce until the signed date leaves the window:
+// a replay is refused as long as its date would still be accepted.
+func (v *Verifier) remember(keyID, nonce string, signed time.Time) *Failure {
+	switch v.nonces.Add(keyID, nonce, signed.Add(Window), v.Now()) {
+	case NonceSeen:
+		return fail(apierror.NonceUsed, "")
+	case NonceCacheFull:
+		return fail(apierror.Throttled, "")
+	}
+	return nil
+}
+
+// repeated is the first header of names sent more than once, or "".
+func repeated(h http.Header, names []string) string {
+	for _, n := range names {
+		if len(h[n]) > 1 {
+			return n
+		}
+	}
+	return ""
 }
 
 func (v *Verifier) verifyV1(r *http.Request, body []byte, cred string) (string, *Failure) {
@@ -77,23 +129,98 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte, cred string) (string, 
 	if !known {
 		return "", fail(apierror.UnknownAccessKey, "")
 	}
-	if f := v.checkDate(r.Header.Get(HeaderDate), DateFormatV1, "Date"); f != nil {
+	if n := repeated(r.Header, append(canonicalAll(acsHeaders(r.Header)), v1Lines...)); n != "" {
+		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
+	}
+	signedAt, f := v.checkDate(r.Header.Get(HeaderDate), DateFormatV1, "Date")
+	if f != nil {
 		return "", f
 	}
-	if md5 := r.Header.Get(HeaderContentMD5); md5 != "" && md5 != ContentMD5(body) {
+	nonce := r.Header.Get(HeaderNonce)
+	if f := checkNonce(nonce); f != nil {
+		return "", f
+	}
+	md5 := r.Header.Get(HeaderContentMD5)
+	if md5 != "" && md5 != ContentMD5(body) {
 		return "", fail(apierror.ContentMD5Mismatch, "")
 	}
-	sts := StringToSignV1(r.Method, r.Header, r.URL.Path, r.URL.Query(), false)
-	if !equal(sig, SignatureV1(secret, sts)) {
-		classic := StringToSignV1(r.Method, r.Header, r.URL.Path, r.URL.Query(), true)
-		if classic == sts || !equal(sig, SignatureV1(secret, classic)) {
-			return "", fail(apierror.SignatureDoesNotMatch, apierror.StringToSignMarker+sts)
+	query := r.URL.Query()
+	if f := unambiguousV1(r.URL.Path, query); f != nil {
+		return "", f
+	}
+	forms := v1Forms(r.Header, query, md5 != "")
+	matched := false
+	for _, form := range forms {
+		if equal(sig, SignatureV1(secret, StringToSignV1(r.Method, r.Header, r.URL.Path, query, form))) {
+			matched = true
+			break
 		}
 	}
-	if nonce := r.Header.Get(HeaderNonce); nonce != "" && !v.nonces.Add(keyID+"/"+nonce, v.Now()) {
-		return "", fail(apierror.NonceUsed, "")
+	if !matched {
+		return "", fail(apierror.SignatureDoesNotMatch, apierror.StringToSignMarker+StringToSignV1(r.Method, r.Header, r.URL.Path, query, V1Form{}))
+	}
+	if nonce != "" {
+		if f := v.remember(keyID, nonce, signedAt); f != nil {
+			return "", f
+		}
 	}
 	return keyID, nil
+}
+
+// unambiguousV1 refuses a request whose ROA 1.0 canonicalized resource
+// another request could share. The resource is the decoded path and the query
+// unencoded, so a '?' in the path, or an '&' or '=' in a query key or value,
+// lets two different requests ({a: "x&y"} and {a: "x", y: ""}; a path with
+// %3F and one with a query) carry one signature. The official SDKs send
+// neither for this API; ACS3-HMAC-SHA256, which percent-encodes, can.
+func unambiguousV1(path string, query url.Values) *Failure {
+	if strings.Contains(path, "?") {
+		return fail(apierror.AmbiguousRequest, "ROA 1.0 cannot sign a path holding '?' unambiguously: encode it differently or sign with ACS3-HMAC-SHA256.")
+	}
+	for k, vs := range query {
+		if strings.ContainsAny(k, "&=") || slices.ContainsFunc(vs, func(v string) bool { return strings.ContainsAny(v, "&=") }) {
+			return fail(apierror.AmbiguousRequest, "ROA 1.0 cannot sign a query parameter holding '&' or '=' unambiguously ("+truncate(k, 64)+"): sign with ACS3-HMAC-SHA256.")
+		}
+	}
+	return nil
+}
+
+// v1Forms are the string-to-sign forms a request may have been signed in:
+// the official SDKs' forms, but only where no other request yields the same
+// string.
+//
+// The classic Go SDK's form, which leaves out the line of an empty header,
+// is tried only when Content-MD5 is sent (that SDK always sends it, and it
+// has been checked against the body): without it, a value could move from
+// one line to another (Content-MD5 into Accept) and the body be swapped
+// under the same signature. The Node form of empty query values ("key=") is
+// tried when a value is empty; unambiguousV1 has made sure no key or value
+// holds the '&' or '=' that would let the two forms meet.
+func v1Forms(h http.Header, query url.Values, md5Sent bool) []V1Form {
+	forms := []V1Form{{}}
+	if md5Sent && slices.ContainsFunc(v1Lines, func(n string) bool { return h.Get(n) == "" }) {
+		forms = append(forms, V1Form{OmitEmptyHeaders: true})
+	}
+	empty := false
+	for _, vs := range query {
+		empty = empty || slices.Contains(vs, "")
+	}
+	if empty {
+		for _, f := range forms[:len(forms):len(forms)] {
+			f.EmptyValueEquals = true
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// canonicalAll maps lower-cased header names to their canonical form.
+func canonicalAll(lower []string) []string {
+	out := make([]string, len(lower))
+	for i, n := range lower {
+		out[i] = canonical(n)
+	}
+	return out
 }
 
 func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, *Failure) {
@@ -121,17 +248,29 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 	for _, n := range signed {
 		inSigned[n] = true
 	}
-	for _, n := range append(acsHeaders(r.Header), "host") {
+	must := append(acsHeaders(r.Header), "host")
+	if len(r.Header["Content-Type"]) > 0 {
+		// The Content-Type decides how the body is read: it must be signed.
+		must = append(must, "content-type")
+	}
+	for _, n := range must {
 		if !inSigned[n] {
-			return "", fail(apierror.IncompleteSignature, "SignedHeaders must name host and every x-acs-* header; "+n+" is missing.")
+			return "", fail(apierror.IncompleteSignature, "SignedHeaders must name host, content-type when sent, and every x-acs-* header; "+n+" is missing.")
 		}
 	}
-	if f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, "x-acs-date"); f != nil {
+	if n := repeated(r.Header, canonicalAll(signed)); n != "" {
+		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
+	}
+	signedAt, f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, "x-acs-date")
+	if f != nil {
 		return "", f
 	}
 	nonce := r.Header.Get(HeaderNonce)
 	if nonce == "" {
 		return "", fail(apierror.IncompleteSignature, "The x-acs-signature-nonce header is missing.")
+	}
+	if f := checkNonce(nonce); f != nil {
+		return "", f
 	}
 	payload := r.Header.Get(HeaderContentSHA256)
 	if payload != HashHex(body) {
@@ -142,8 +281,8 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 	if !equal(sig, SignatureV3(secret, sts)) {
 		return "", fail(apierror.SignatureDoesNotMatch, "The canonical request is:\n"+cr+"\n"+apierror.StringToSignMarker+sts)
 	}
-	if !v.nonces.Add(keyID+"/"+nonce, v.Now()) {
-		return "", fail(apierror.NonceUsed, "")
+	if f := v.remember(keyID, nonce, signedAt); f != nil {
+		return "", f
 	}
 	return keyID, nil
 }
@@ -157,42 +296,76 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// NonceCache remembers nonces for a window, in bounded memory: entries
-// expire with the window, and past max the oldest are forgotten first.
+// NonceAdd is what NonceCache.Add did.
+type NonceAdd uint8
+
+// The answers of NonceCache.Add.
+const (
+	NonceNew       NonceAdd = iota // remembered
+	NonceSeen                      // a replay: seen before and not expired
+	NonceCacheFull                 // not remembered: the cache holds capacity unexpired nonces
+)
+
+// NonceCache remembers each AccessKey's nonces until they expire, in
+// bounded memory. It fails closed: when it holds capacity nonces that are
+// all still valid it refuses new ones rather than forget one a replay could
+// use. Memory is at most capacity × (MaxNonceLength + the key's length) plus
+// a constant per entry.
 type NonceCache struct {
-	mu     sync.Mutex
-	window time.Duration
-	max    int
-	seen   map[string]time.Time
-	order  []nonceEntry
+	mu       sync.Mutex
+	capacity int
+	seen     map[nonceKey]time.Time
+	expiries expiryHeap
 }
 
-type nonceEntry struct {
-	key string
+type nonceKey struct{ accessKeyID, nonce string }
+
+type expiring struct {
+	key nonceKey
 	at  time.Time
 }
 
-// NewNonceCache makes a cache of at most max nonces over window.
-func NewNonceCache(window time.Duration, max int) *NonceCache {
-	return &NonceCache{window: window, max: max, seen: map[string]time.Time{}}
+// expiryHeap orders entries by expiry, soonest first.
+type expiryHeap []expiring
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiring)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
-// Add records key at now and reports whether it was new within the window.
-func (c *NonceCache) Add(key string, now time.Time) bool {
+// NewNonceCache makes a cache of at most capacity nonces.
+func NewNonceCache(capacity int) *NonceCache {
+	return &NonceCache{capacity: capacity, seen: map[nonceKey]time.Time{}}
+}
+
+// Add remembers accessKeyID's nonce until expires, unless it is already
+// remembered (NonceSeen) or the cache is full of unexpired nonces
+// (NonceCacheFull). Nonces that expired by now are forgotten first.
+func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) NonceAdd {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.order) > 0 && (now.Sub(c.order[0].at) > c.window || len(c.order) >= c.max) {
-		if c.seen[c.order[0].key] == c.order[0].at {
-			delete(c.seen, c.order[0].key)
+	for len(c.expiries) > 0 && !c.expiries[0].at.After(now) {
+		e := heap.Pop(&c.expiries).(expiring)
+		if c.seen[e.key] == e.at {
+			delete(c.seen, e.key)
 		}
-		c.order = c.order[1:]
 	}
-	if at, ok := c.seen[key]; ok && now.Sub(at) <= c.window {
-		return false
+	k := nonceKey{accessKeyID, nonce}
+	if _, ok := c.seen[k]; ok {
+		return NonceSeen
 	}
-	c.seen[key] = now
-	c.order = append(c.order, nonceEntry{key, now})
-	return true
+	if len(c.seen) >= c.capacity {
+		return NonceCacheFull
+	}
+	c.seen[k] = expires
+	heap.Push(&c.expiries, expiring{k, expires})
+	return NonceNew
 }
 
 // Len is how many nonces are remembered.

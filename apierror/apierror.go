@@ -53,6 +53,9 @@ var (
 	ContentHashMismatch   = Error{Code: "InvalidParameter.ContentSha256", Message: "The x-acs-content-sha256 header does not match the body received.", Status: http.StatusBadRequest}
 	ContentMD5Mismatch    = Error{Code: "InvalidParameter.ContentMD5", Message: "The Content-MD5 header does not match the body received.", Status: http.StatusBadRequest}
 	Forbidden             = Error{Code: "Forbidden.RAM", Message: "User not authorized to operate on the specified resource.", Status: http.StatusForbidden}
+	NonceTooLong          = Error{Code: "InvalidParameter.SignatureNonce", Message: "The x-acs-signature-nonce header is longer than 64 characters; the official SDKs send at most 64.", Status: http.StatusBadRequest}
+	AmbiguousRequest      = Error{Code: "IncompleteSignature", Message: "The request repeats a signed header, or leaves a header it sends out of SignedHeaders: one signature must stand for one request.", Status: http.StatusBadRequest}
+	Throttled             = Error{Code: "Throttling.User", Message: "Request was denied due to user flow control.", Status: http.StatusTooManyRequests}
 )
 
 // Recommend is the troubleshooting address the envelope carries.

@@ -31,6 +31,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for signature dates; nil means time.Now.
 	Now func() time.Time
+	// NonceCapacity bounds the nonces remembered against replays (0: 1,048,576).
+	// A nonce is remembered while its request's date is within the 15-minute
+	// window; when that many are, new signed requests get 429 Throttling.User
+	// rather than a nonce being forgotten early.
+	NonceCapacity int
 }
 
 // Server is the reference implementation.
@@ -42,7 +47,7 @@ type Server struct {
 // state file cannot be read whole.
 func New(o Options) (*Server, error) {
 	inner, err := refserver.New(refserver.Config{
-		World: o.World, Region: o.Region, Auth: !o.NoAuth, DataDir: o.DataDir, Logger: o.Logger, Now: o.Now,
+		World: o.World, Region: o.Region, Auth: !o.NoAuth, DataDir: o.DataDir, Logger: o.Logger, Now: o.Now, NonceCapacity: o.NonceCapacity,
 	})
 	if err != nil {
 		return nil, err

@@ -11,11 +11,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/server"
 	"github.com/snaprepo/conform/world"
 )
 
-const serveHelp = `Usage: conform serve [--addr HOST:PORT] [--world FILE] [--data-dir DIR] [--auth=on|off] [--log-level LEVEL]
+const serveHelp = `Usage: conform serve [--addr HOST:PORT] [--world FILE] [--region R] [--data-dir DIR] [--auth=on|off] [--nonce-capacity N] [--log-level LEVEL]
 
 Runs the reference implementation of AddSnapshotRepo and its companion APIs
 (ListSnapshotReposByInstanceId, DeleteSnapshotRepo, ListAlternativeSnapshotRepos,
@@ -23,10 +24,19 @@ DescribeInstance, ListInstance, DescribeRegions), checking both signature scheme
 the official SDKs use. Prints "listening on http://HOST:PORT" on stdout when ready;
 one log line per request on stderr. Stops cleanly on SIGINT or SIGTERM.
 
+Replays are refused: a nonce is remembered, per AccessKey, for as long as its
+request's date stays within the 15-minute window. When --nonce-capacity nonces
+are remembered and all still valid, new signed requests get 429
+Throttling.User instead of a nonce being forgotten early.
+
 Examples:
   conform serve
   conform serve --addr 127.0.0.1:0 --data-dir /var/lib/conform
-  conform serve --world vendor-world.yaml --auth=off
+  conform serve --world vendor-world.yaml --region cn-beijing --auth=off
+
+Exit codes:
+  0  stopped on SIGINT or SIGTERM
+  2  usage error, a world or data dir that cannot be used, an address that cannot be listened on
 
 Flags:
 `
@@ -39,11 +49,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	auth := fs.String("auth", "on", "check request signatures: on or off")
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 429")
 	if code, stop := parseFlags(fs, args, stderr); stop {
 		return code
 	}
 	if *auth != "on" && *auth != "off" {
 		fmt.Fprintf(stderr, "conform serve: --auth %q is not a setting (want on or off)\n", *auth)
+		return exitUsage
+	}
+	if *nonceCapacity <= 0 {
+		fmt.Fprintf(stderr, "conform serve: --nonce-capacity %d must be positive (e.g. %d)\n", *nonceCapacity, acs.DefaultNonceCapacity)
 		return exitUsage
 	}
 	var level slog.Level
@@ -57,7 +72,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
-	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger})
+	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity})
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage

@@ -38,6 +38,10 @@ type Config struct {
 	Auth bool
 	// DataDir keeps repositories across restarts; empty keeps them in memory.
 	DataDir string
+	// NonceCapacity bounds the nonces remembered against replays; when
+	// that many are still valid, new signed requests get 429 Throttling.User.
+	// 0 means acs.DefaultNonceCapacity.
+	NonceCapacity int
 	Logger  *slog.Logger
 	// Now is the clock for signature dates; default time.Now.
 	Now    func() time.Time
@@ -76,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.store = store
-	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, 1<<20)
+	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, cfg.NonceCapacity)
 	return s, nil
 }
 

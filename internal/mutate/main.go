@@ -1,0 +1,298 @@
+// Command mutate measures how well a package's tests bite: it changes one
+// operator at a time in the package's code (== into !=, < into >=, && into ||,
+// ! removed, + into -, true into false …), runs the package's tests against
+// each change through go's -overlay (the source tree is never touched), and
+// counts the changes the tests catch. A change that compiles and passes every
+// test is a surviving mutant: a line no test holds to its meaning.
+//
+// Usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR...
+//
+// A file named mutation-equivalent.txt in a package's directory lists the
+// survivors that cannot be caught, because the change does not change what
+// the code does: one line per mutant, "file:line:col old→new: reason". They
+// are reported, and left out of the score.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// swaps are the operator replacements tried.
+var swaps = map[token.Token]token.Token{
+	token.EQL: token.NEQ, token.NEQ: token.EQL,
+	token.LSS: token.GEQ, token.GEQ: token.LSS,
+	token.GTR: token.LEQ, token.LEQ: token.GTR,
+	token.LAND: token.LOR, token.LOR: token.LAND,
+	token.ADD: token.SUB, token.SUB: token.ADD,
+}
+
+// mutant is one change: the bytes at [off, off+len(old)) of file become new.
+type mutant struct {
+	file     string // absolute path
+	rel      string // path as reported: pkg/file.go
+	line     int
+	col      int
+	off      int
+	old, new string
+}
+
+func (m mutant) id() string {
+	return fmt.Sprintf("%s:%d:%d %s→%s", filepath.Base(m.file), m.line, m.col, show(m.old), show(m.new))
+}
+
+func show(s string) string {
+	if s == "" {
+		return "∅"
+	}
+	return s
+}
+
+func main() {
+	jobs := flag.Int("j", 2, "mutants tested at once")
+	timeout := flag.Duration("timeout", 2*time.Minute, "bound on one mutant's test run (a hang counts as caught)")
+	run := flag.String("run", "", "only mutants whose file:line matches this regexp")
+	flag.Parse()
+	if flag.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR...")
+		os.Exit(2)
+	}
+	var filter *regexp.Regexp
+	if *run != "" {
+		filter = regexp.MustCompile(*run)
+	}
+	failed := false
+	for _, dir := range flag.Args() {
+		if err := mutatePackage(dir, *jobs, *timeout, filter); err != nil {
+			fmt.Fprintf(os.Stderr, "mutate %s: %v\n", dir, err)
+			failed = true
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func mutatePackage(dir string, jobs int, timeout time.Duration, filter *regexp.Regexp) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	mutants, err := find(abs, dir)
+	if err != nil {
+		return err
+	}
+	if filter != nil {
+		var kept []mutant
+		for _, m := range mutants {
+			if filter.MatchString(fmt.Sprintf("%s:%d", filepath.Base(m.file), m.line)) {
+				kept = append(kept, m)
+			}
+		}
+		mutants = kept
+	}
+	equivalent, err := readEquivalent(filepath.Join(abs, "mutation-equivalent.txt"))
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "mutate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	type outcome struct {
+		m      mutant
+		result string // killed, survived, not-compiled
+	}
+	results := make([]outcome, len(mutants))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, jobs))
+	for i, m := range mutants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = outcome{m, test(m, abs, tmp, i, timeout)}
+		}()
+	}
+	wg.Wait()
+
+	var killed, survived, equiv, broken int
+	var survivors, unlisted []string
+	for _, r := range results {
+		switch r.result {
+		case "killed":
+			killed++
+		case "not-compiled":
+			broken++
+		case "survived":
+			if reason, ok := equivalent[r.m.id()]; ok {
+				equiv++
+				survivors = append(survivors, fmt.Sprintf("  equivalent  %s — %s", r.m.id(), reason))
+				continue
+			}
+			survived++
+			unlisted = append(unlisted, fmt.Sprintf("  SURVIVED    %s  (%s)", r.m.id(), lineOf(r.m)))
+		}
+	}
+	score := 100.0
+	if killed+survived > 0 {
+		score = 100 * float64(killed) / float64(killed+survived)
+	}
+	fmt.Printf("%s: %d mutants, %d killed, %d survived, %d equivalent (listed), %d did not compile: score %.1f%% of non-equivalent mutants\n",
+		dir, len(mutants), killed, survived, equiv, broken, score)
+	sort.Strings(unlisted)
+	for _, s := range append(unlisted, survivors...) {
+		fmt.Println(s)
+	}
+	return nil
+}
+
+// find lists every mutant of the package's non-test files.
+func find(abs, dir string) ([]mutant, error) {
+	files, err := filepath.Glob(filepath.Join(abs, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var out []mutant
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		add := func(pos token.Pos, old, new string) {
+			p := fset.Position(pos)
+			out = append(out, mutant{file: file, rel: filepath.Join(dir, filepath.Base(file)), line: p.Line, col: p.Column, off: p.Offset, old: old, new: new})
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.BinaryExpr:
+				if to, ok := swaps[x.Op]; ok && !isStringConcat(x) {
+					add(x.OpPos, x.Op.String(), to.String())
+				}
+			case *ast.UnaryExpr:
+				if x.Op == token.NOT {
+					add(x.OpPos, "!", "")
+				}
+			case *ast.Ident:
+				switch x.Name {
+				case "true":
+					add(x.Pos(), "true", "false")
+				case "false":
+					add(x.Pos(), "false", "true")
+				}
+			}
+			return true
+		})
+	}
+	return out, nil
+}
+
+// isStringConcat guesses that a + joins strings (a string literal on either
+// side): turning it into - does not compile, so it is not tried.
+func isStringConcat(x *ast.BinaryExpr) bool {
+	if x.Op != token.ADD {
+		return false
+	}
+	for _, side := range []ast.Expr{x.X, x.Y} {
+		if lit, ok := side.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			return true
+		}
+	}
+	return false
+}
+
+// test runs the package's tests with m applied through an overlay.
+func test(m mutant, abs, tmp string, i int, timeout time.Duration) string {
+	src, err := os.ReadFile(m.file)
+	if err != nil {
+		return "not-compiled"
+	}
+	mutated := append(append(append([]byte{}, src[:m.off]...), m.new...), src[m.off+len(m.old):]...)
+	path := filepath.Join(tmp, fmt.Sprintf("m%d.go", i))
+	if err := os.WriteFile(path, mutated, 0o644); err != nil {
+		return "not-compiled"
+	}
+	overlay := filepath.Join(tmp, fmt.Sprintf("m%d.json", i))
+	b, _ := json.Marshal(map[string]map[string]string{"Replace": {m.file: path}})
+	if err := os.WriteFile(overlay, b, 0o644); err != nil {
+		return "not-compiled"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-failfast", "-overlay="+overlay, ".")
+	cmd.Dir = abs
+	out, err := cmd.CombinedOutput()
+	switch {
+	case err == nil:
+		return "survived"
+	case strings.Contains(string(out), "[build failed]") || strings.Contains(string(out), "[setup failed]"):
+		return "not-compiled"
+	}
+	return "killed"
+}
+
+// lineOf is the mutated line's source, trimmed, for the report.
+func lineOf(m mutant) string {
+	f, err := os.Open(m.file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if n == m.line {
+			s := strings.TrimSpace(sc.Text())
+			if len(s) > 100 {
+				s = s[:100] + "…"
+			}
+			return s
+		}
+	}
+	return ""
+}
+
+// readEquivalent reads mutation-equivalent.txt: "id: reason" per line, #
+// for comments.
+func readEquivalent(path string) (map[string]string, error) {
+	out := map[string]string{}
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, reason, ok := strings.Cut(line, ": ")
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not \"file:line:col old→new: reason\"", path, line)
+		}
+		out[id] = reason
+	}
+	return out, nil
+}
