@@ -237,7 +237,10 @@ func TestNoHeaderMoveOrBodySwapVerifiesInV3(t *testing.T) {
 			r.Header.Set("Authorization", strings.Replace(a, "content-type;", "", 1))
 			return nil
 		}, "IncompleteSignature"},
-		{"Content-Type changed", func(r *http.Request) []byte { r.Header.Set("Content-Type", "application/x-www-form-urlencoded"); return nil }, "SignatureDoesNotMatch"},
+		{"Content-Type changed", func(r *http.Request) []byte {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return nil
+		}, "SignatureDoesNotMatch"},
 		{"a signed header dropped", func(r *http.Request) []byte { r.Header.Del("x-acs-action"); return nil }, "SignatureDoesNotMatch"},
 		{"x-acs-date sent twice", func(r *http.Request) []byte {
 			r.Header.Add(acs.HeaderAcsDate, now.Add(time.Minute).Format(acs.DateFormatV3))

@@ -42,7 +42,7 @@ type Config struct {
 	// that many are still valid, new signed requests get 429 Throttling.User.
 	// 0 means acs.DefaultNonceCapacity.
 	NonceCapacity int
-	Logger  *slog.Logger
+	Logger        *slog.Logger
 	// Now is the clock for signature dates; default time.Now.
 	Now    func() time.Time
 	Faults Faults
