@@ -38,6 +38,7 @@ var (
 	BodyTooLarge         = Error{Code: "RequestEntityTooLarge", Message: "The request body is larger than 1 MiB.", Status: http.StatusRequestEntityTooLarge}
 	UnsupportedMediaType = Error{Code: "UnsupportedMediaType", Message: "The Content-Type is not supported: send application/json or application/x-www-form-urlencoded.", Status: http.StatusUnsupportedMediaType}
 	InvalidParameter     = Error{Code: "InvalidParameter", Message: "A request parameter is not valid.", Status: http.StatusBadRequest}
+	AmbiguousBody        = Error{Code: "InvalidParameter.AmbiguousBody", Message: "The request body names a key twice, or spells repoPath in another case: say it once, as repoPath.", Status: http.StatusBadRequest}
 	InternalError        = Error{Code: "InternalError", Message: "The request processing has failed due to some unknown error.", Status: http.StatusInternalServerError}
 	NotFound             = Error{Code: "InvalidAction.NotFound", Message: "No operation of this API answers this method and path.", Status: http.StatusNotFound}
 )

@@ -1,5 +1,5 @@
 // Package world loads the fixture world: the accounts, AccessKeys and
-// Elasticsearch instances an implementation under test holds (WORLD.md). The
+// Elasticsearch instances an implementation under test holds (docs/world.md). The
 // reference server serves it, the suite reads it to know which instance plays
 // which part, and the checker reads its instances as an inventory.
 package world
@@ -21,7 +21,7 @@ import (
 	"github.com/snaprepo/conform/fixtures"
 )
 
-// File is the pinned on-disk format of WORLD.md. Field names are a public
+// File is the pinned on-disk format of docs/world.md. Field names are a public
 // interface: never rename one.
 type File struct {
 	Region        string            `yaml:"region" json:"region"`
@@ -114,16 +114,25 @@ type Problem struct {
 	Msg   string
 }
 
-// InvalidError lists every problem of a world file, not only the first.
+// MaxProblems is how many problems of a world are kept and reported; the
+// rest are counted.
+const MaxProblems = 100
+
+// InvalidError lists the problems of a world file, not only the first: up
+// to MaxProblems of them, and how many more there are.
 type InvalidError struct {
 	Name     string
 	Problems []Problem
+	// More is how many problems were found beyond Problems.
+	More int
 }
 
-// Error lists every problem, one a line, each with the file, the place and the field.
+// Error lists the problems, one a line, each with the file, the place and
+// the field, then how many more there are.
 func (e *InvalidError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d problem(s):", e.Name, len(e.Problems))
+	fmt.Fprintf(&b, "%s: %d problem(s):", e.Name, len(e.Problems)+e.More)
+
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(e.Name)
@@ -136,6 +145,9 @@ func (e *InvalidError) Error() string {
 		}
 		b.WriteString(p.Msg)
 	}
+	if e.More > 0 {
+		fmt.Fprintf(&b, "\n  … and %d more problem(s); fix these and run again to see them", e.More)
+	}
 	return b.String()
 }
 
@@ -145,19 +157,22 @@ func Parse(name string, data []byte) (*World, error) {
 	var f File
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := strictJSON(data); err != nil {
+			return nil, fmt.Errorf("%s: not a world file: %v (see docs/world.md for the format)", name, err)
+		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
-			return nil, fmt.Errorf("%s: not a world file: %w (see WORLD.md for the format)", name, err)
+			return nil, fmt.Errorf("%s: not a world file: %w (see docs/world.md for the format)", name, err)
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("%s: the file is empty (want a world: region, accounts, instances; see WORLD.md)", name)
+				return nil, fmt.Errorf("%s: the file is empty (want a world: region, accounts, instances; see docs/world.md)", name)
 			}
-			return nil, fmt.Errorf("%s: not a world file: %w (see WORLD.md for the format)", name, err)
+			return nil, fmt.Errorf("%s: not a world file: %s (see docs/world.md for the format)", name, explainYAML(err))
 		}
 	}
 	w, err := FromFile(name, &f)
@@ -172,8 +187,18 @@ func Parse(name string, data []byte) (*World, error) {
 // FromFile validates a decoded world file whole and builds the World.
 func FromFile(name string, f *File) (*World, error) {
 	var probs []Problem
+	more := 0
+	keep := func(ps ...Problem) {
+		n := min(len(ps), MaxProblems-len(probs))
+		probs = append(probs, ps[:n]...)
+		more += len(ps) - n
+	}
 	add := func(where, field, format string, args ...any) {
-		probs = append(probs, Problem{Where: where, Field: field, Msg: fmt.Sprintf(format, args...)})
+		if len(probs) >= MaxProblems {
+			more++
+			return
+		}
+		keep(Problem{Where: where, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	w := &World{
 		Name:     name,
@@ -213,7 +238,7 @@ func FromFile(name string, f *File) (*World, error) {
 	w.Instances = make([]checks.Instance, 0, len(f.Instances))
 	for i, rec := range f.Instances {
 		inst, ps := instanceFromRecord(i, rec, accounts)
-		probs = append(probs, ps...)
+		keep(ps...)
 		if rec.ID == "" {
 			continue
 		}
@@ -247,7 +272,7 @@ func FromFile(name string, f *File) (*World, error) {
 		}
 	}
 	if len(probs) > 0 {
-		return nil, &InvalidError{Name: name, Problems: probs}
+		return nil, &InvalidError{Name: name, Problems: probs, More: more}
 	}
 	return w, nil
 }

@@ -25,7 +25,7 @@ const checkHelp = `Usage: conform check [--world FILE] --dest ID --source ID [-o
 
 Says whether the destination instance can reference the source instance's OSS
 snapshot repository (AddSnapshotRepo), rule by rule, before anyone calls the API.
-Instances come from a world file (WORLD.md); the default is the built-in world.
+Instances come from a world file (docs/world.md); the default is the built-in world.
 
 Examples:
   conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001

@@ -1,10 +1,13 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
@@ -54,14 +57,49 @@ func (s *Server) parseRepoPath(x *exchange, body []byte) (string, *apierror.Erro
 		e := apierror.UnsupportedMediaType
 		return "", &e
 	}
-	var fields struct {
-		RepoPath json.RawMessage `json:"repoPath"`
+	return repoPathOf(doc)
+}
+
+// repoPathOf reads repoPath from a JSON object exactly: encoding/json
+// matches keys case-insensitively and keeps the last of duplicates, so
+// {"repoPath":"x","REPOPATH":"y"} would mean y to it and x to someone else.
+// A duplicate key, or a key that is repoPath only case-insensitively, is
+// refused.
+func repoPathOf(doc []byte) (string, *apierror.Error) {
+	bad := func(e apierror.Error) (string, *apierror.Error) { return "", &e }
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return bad(apierror.InvalidBody)
+	}
+	seen := map[string]bool{}
+	var raw json.RawMessage
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return bad(apierror.InvalidBody)
+		}
+		key := t.(string) // inside an object, a token before a value is its key
+		if seen[key] || (key != "repoPath" && strings.EqualFold(key, "repoPath")) {
+			return bad(apierror.AmbiguousBody)
+		}
+		seen[key] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return bad(apierror.InvalidBody)
+		}
+		if key == "repoPath" {
+			raw = v
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return bad(apierror.InvalidBody)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad(apierror.InvalidBody) // something after the object
 	}
 	var repoPath string
-	if json.Unmarshal(doc, &fields) != nil || fields.RepoPath == nil ||
-		json.Unmarshal(fields.RepoPath, &repoPath) != nil || repoPath == "" {
-		e := apierror.InvalidBody
-		return "", &e
+	if raw == nil || json.Unmarshal(raw, &repoPath) != nil || repoPath == "" {
+		return bad(apierror.InvalidBody)
 	}
 	return repoPath, nil
 }
@@ -299,17 +337,16 @@ func (s *Server) listInstances(x *exchange) {
 		}
 		*p.dst = n
 	}
-	var mine []instanceJSON
-	for i := range s.world.Instances {
-		in := &s.world.Instances[i]
-		if in.Account == x.account && in.Region == s.region {
-			mine = append(mine, describe(in))
-		}
-	}
+	// The account's instances of this region, indexed once at start: a page
+	// costs its size, not the account's whole list.
+	mine := s.byAccount[x.account]
 	total := len(mine)
 	from := min((page-1)*size, total)
 	to := min(from+size, total)
-	x.action = "ListInstance"
+	result := make([]instanceJSON, 0, to-from)
+	for _, i := range mine[from:to] {
+		result = append(result, describe(&s.world.Instances[i]))
+	}
 	s.write(x, 200, struct {
 		RequestID string `json:"RequestId"`
 		Headers   struct {
@@ -318,7 +355,7 @@ func (s *Server) listInstances(x *exchange) {
 		Result []instanceJSON `json:"Result"`
 	}{RequestID: x.requestID, Headers: struct {
 		XTotalCount int `json:"X-Total-Count"`
-	}{total}, Result: append([]instanceJSON{}, mine[from:to]...)})
+	}{total}, Result: result})
 }
 
 // describeRegions answers DescribeRegions with every region of the world.

@@ -57,6 +57,9 @@ type Server struct {
 	verifier *acs.Verifier
 	log      *slog.Logger
 	hostID   string
+	// byAccount indexes the instances of this region by account, in the
+	// world's order, for ListInstance.
+	byAccount map[string][]int
 }
 
 // New builds a Server from its config.
@@ -80,6 +83,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.store = store
+	s.byAccount = map[string][]int{}
+	for i := range cfg.World.Instances {
+		if in := &cfg.World.Instances[i]; in.Region == cfg.Region {
+			s.byAccount[in.Account] = append(s.byAccount[in.Account], i)
+		}
+	}
 	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, cfg.NonceCapacity)
 	return s, nil
 }

@@ -45,6 +45,14 @@ func OpenStore(dir string, seed []world.Repo, faults *Faults) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("data dir %s: %w", dir, err)
 		}
+		// Temporary state files are left only by a crash between write and
+		// rename: they never hold the state, so they go.
+		leftovers, _ := filepath.Glob(filepath.Join(dir, StateFile+".*.tmp"))
+		for _, f := range leftovers {
+			if err := os.Remove(f); err != nil {
+				return nil, fmt.Errorf("data dir %s: removing the leftover %s: %w", dir, filepath.Base(f), err)
+			}
+		}
 		path := filepath.Join(dir, StateFile)
 		data, err := os.ReadFile(path)
 		switch {
