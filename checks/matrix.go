@@ -90,3 +90,64 @@ func (p *Policy) GroupMatrix(members []*Instance, visit func(MatrixRow) error) e
 	}
 	return nil
 }
+
+// CompatibleCounts counts the compatible ordered pairs (destination,
+// source), d ≠ s, of one group of instances, by label: out[i][j] is how many
+// destinations labelled i may reference a source labelled j. label gives
+// each instance a number below labels (e.g. its version string's index).
+//
+// Instances the rules cannot tell apart — same label, region, account,
+// version, edition, status, and kernel where the kernel rule can read it —
+// form a class, and each pair of classes is evaluated once: n instances in
+// k classes cost O(n + k²) evaluations, not n². The rules stay the only
+// judge: a class's verdict is Evaluate's, on one of its members.
+func (p *Policy) CompatibleCounts(members []*Instance, label func(*Instance) int, labels int) [][]int {
+	type class struct {
+		label                    int
+		region, account, version string
+		edition                  Edition
+		status                   Status
+		kernel                   string
+	}
+	keyOf := func(in *Instance) class {
+		k := class{label: label(in), region: in.Region, account: in.Account, version: in.Version.Number.String(),
+			edition: in.Edition, status: in.Status}
+		if in.Kernel != nil && in.Version.Is(6, 7, 0) && in.Edition == EditionStandard {
+			k.kernel = in.Kernel.String() // read by kernel67 only
+		}
+		return k
+	}
+	index := map[class]int{}
+	var reps []*Instance
+	var sizes []int
+	for _, in := range members {
+		k := keyOf(in)
+		i, ok := index[k]
+		if !ok {
+			i = len(reps)
+			index[k] = i
+			reps = append(reps, in)
+			sizes = append(sizes, 0)
+		}
+		sizes[i]++
+	}
+	out := make([][]int, labels)
+	for i := range out {
+		out[i] = make([]int, labels)
+	}
+	for i, d := range reps {
+		for j, s := range reps {
+			// Two members of one class are two instances: never "itself".
+			v := p.Evaluate(d.ID, d, s.ID+"\x00another", s)
+			if v.Decision() != Compatible {
+				continue
+			}
+			pairs := sizes[i] * sizes[j]
+			if i == j {
+				pairs -= sizes[i]
+			}
+			out[label(d)][label(s)] += pairs
+		}
+	}
+	return out
+}

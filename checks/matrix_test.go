@@ -61,3 +61,70 @@ func BenchmarkMatrix100k(b *testing.B) {
 		}
 	}
 }
+
+// CompatibleCounts must agree with counting every pair one by one.
+func TestCompatibleCountsAgreeWithPairByPair(t *testing.T) {
+	for seed := range uint64(5) {
+		w, err := world.FromFile("synthetic", world.Synthetic(1, 1, 120, seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := make([]*checks.Instance, len(w.Instances))
+		labels := map[string]int{}
+		for i := range w.Instances {
+			members[i] = &w.Instances[i]
+			if _, ok := labels[members[i].Version.Raw]; !ok {
+				labels[members[i].Version.Raw] = len(labels)
+			}
+		}
+		label := func(in *checks.Instance) int { return labels[in.Version.Raw] }
+		want := make([][]int, len(labels))
+		for i := range want {
+			want[i] = make([]int, len(labels))
+		}
+		for _, d := range members {
+			for _, s := range members {
+				if d == s {
+					continue
+				}
+				if v := w.Policy.Evaluate(d.ID, d, s.ID, s); v.Compatible() {
+					want[label(d)][label(s)]++
+				}
+			}
+		}
+		got := w.Policy.CompatibleCounts(members, label, len(labels))
+		total := 0
+		for i := range want {
+			for j := range want[i] {
+				total += want[i][j]
+				if got[i][j] != want[i][j] {
+					t.Errorf("seed %d: label %d ← %d: %d compatible pairs, want %d", seed, i, j, got[i][j], want[i][j])
+				}
+			}
+		}
+		if total == 0 {
+			t.Fatalf("seed %d: no compatible pair at all: the test proves nothing", seed)
+		}
+	}
+}
+
+// A 100,000-instance group: the summary the fleet picture draws for it.
+func BenchmarkCompatibleCounts100kOneGroup(b *testing.B) {
+	w, err := world.FromFile("synthetic", world.Synthetic(1, 1, 100_000, 7))
+	if err != nil {
+		b.Fatal(err)
+	}
+	members := make([]*checks.Instance, len(w.Instances))
+	labels := map[string]int{}
+	for i := range w.Instances {
+		members[i] = &w.Instances[i]
+		if _, ok := labels[members[i].Version.Raw]; !ok {
+			labels[members[i].Version.Raw] = len(labels)
+		}
+	}
+	label := func(in *checks.Instance) int { return labels[in.Version.Raw] }
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Policy.CompatibleCounts(members, label, len(labels))
+	}
+}

@@ -176,13 +176,14 @@ func (g *fleetGroup) summarize(members []*checks.Instance, p *checks.Policy, ind
 			}
 		}
 	}
-	p.GroupMatrix(members, func(row checks.MatrixRow) error {
-		d := local[indexOf(row.Dest)]
-		for _, s := range row.Compatible {
-			g.Summary[d][local[indexOf(s)]].Compatible++
+	// Counted by class, not pair by pair: a 100,000-instance group writes a
+	// table of a few versions, so computing it must not cost n² verdicts.
+	counts := p.CompatibleCounts(members, func(in *checks.Instance) int { return local[indexOf(in)] }, n)
+	for i := range counts {
+		for j, c := range counts[i] {
+			g.Summary[i][j].Compatible = c
 		}
-		return nil
-	})
+	}
 }
 
 var fleetPage = template.Must(template.New("fleet").Parse(`<!DOCTYPE html>
