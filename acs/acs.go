@@ -210,9 +210,33 @@ func ContentMD5(body []byte) string {
 // x-acs-signature-method and -version, then Authorization. Content-Type,
 // x-acs-action and x-acs-version are the caller's to set first.
 func SignV1(req *http.Request, body []byte, c Credentials, now time.Time) {
+	SignROA(req, body, c, now, ROAOptions{ContentMD5: true})
+}
+
+// ROAOptions are what tells one SDK's ROA 1.0 requests from another's.
+type ROAOptions struct {
+	// Nonce, when set, is sent as x-acs-signature-nonce (every SDK but the
+	// classic Go one sends one).
+	Nonce string
+	// ContentMD5 sends the body's Content-MD5 (the classic Go SDK and
+	// pop-core do; darabonba, in Go and Node, does not).
+	ContentMD5 bool
+	// Form is how the string to sign is written.
+	Form V1Form
+}
+
+// SignROA signs req with ROA signature 1.0 as o describes: Date, Accept
+// (application/json unless set), x-acs-signature-method and -version, the
+// nonce and Content-MD5 when asked for, then Authorization.
+func SignROA(req *http.Request, body []byte, c Credentials, now time.Time, o ROAOptions) {
 	h := req.Header
 	h.Set(HeaderDate, now.UTC().Format(DateFormatV1))
-	h.Set(HeaderContentMD5, ContentMD5(body))
+	if o.ContentMD5 {
+		h.Set(HeaderContentMD5, ContentMD5(body))
+	}
+	if o.Nonce != "" {
+		h.Set(HeaderNonce, o.Nonce)
+	}
 	if h.Get("Accept") == "" {
 		h.Set("Accept", "application/json")
 	}
@@ -221,7 +245,7 @@ func SignV1(req *http.Request, body []byte, c Credentials, now time.Time) {
 	if c.SecurityToken != "" {
 		h.Set(HeaderSecurityToken, c.SecurityToken)
 	}
-	sts := StringToSignV1(req.Method, h, req.URL.Path, req.URL.Query(), V1Form{})
+	sts := StringToSignV1(req.Method, h, req.URL.Path, req.URL.Query(), o.Form)
 	h.Set(HeaderAuthorization, SchemeV1+" "+c.AccessKeyID+":"+SignatureV1(c.AccessKeySecret, sts))
 }
 

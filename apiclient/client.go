@@ -20,15 +20,54 @@ import (
 	"github.com/snaprepo/conform/internal/terminal"
 )
 
-// Signature selects how requests are signed.
+// Signature selects how requests are signed and sent: a scheme, as one
+// official SDK family speaks it (docs/signing.md has the table).
 type Signature string
 
-// The signature schemes, and none for unsigned requests.
+// The ways of sending, and none for unsigned requests.
 const (
-	SignV3   Signature = "v3"
-	SignV1   Signature = "v1"
-	Unsigned Signature = "none"
+	// SignV3 is ACS3-HMAC-SHA256 as darabonba-openapi (Go) sends it.
+	SignV3 Signature = "v3"
+	// SignV1 is ROA 1.0 as the classic alibaba-cloud-sdk-go sends it:
+	// Content-MD5, no nonce.
+	SignV1 Signature = "v1"
+	// SignDarabonbaV2 is ROA 1.0 as darabonba-openapi (Go) sends it with
+	// SignatureAlgorithm "v2": a nonce, no Content-MD5.
+	SignDarabonbaV2 Signature = "darabonba-v2"
+	// SignNodeV3 is ACS3-HMAC-SHA256 as @alicloud/elasticsearch20170613
+	// sends it: x-acs-credentials-provider, Content-Type with a charset.
+	SignNodeV3 Signature = "node-v3"
+	// SignNodeV2 is ROA 1.0 as @alicloud/elasticsearch20170613 sends it with
+	// signatureAlgorithm "v2": a nonce, no Content-MD5, "key=" for an empty
+	// query value.
+	SignNodeV2 Signature = "node-v2"
+	// SignPopCore is ROA 1.0 as @alicloud/pop-core's ROAClient sends it:
+	// Content-MD5 on every request, a nonce, no x-acs-action, Host without
+	// the port, "key=" for an empty query value.
+	SignPopCore Signature = "pop-core"
+	Unsigned    Signature = "none"
 )
+
+// ParseSignature reads a --signature value: one of Dialects.
+func ParseSignature(s string) (Signature, error) {
+	if _, ok := Dialects()[Signature(s)]; ok {
+		return Signature(s), nil
+	}
+	return "", fmt.Errorf("signature %q is not a way of signing (want v3, v1, darabonba-v2, node-v3, node-v2 or pop-core)", s)
+}
+
+// Dialects are the ways the official SDKs send a request, each one's name.
+func Dialects() map[Signature]string {
+	return map[Signature]string{
+		SignV3: "darabonba-openapi (Go), ACS3-HMAC-SHA256", SignV1: "alibaba-cloud-sdk-go (classic), ROA 1.0",
+		SignDarabonbaV2: "darabonba-openapi (Go), ROA 1.0", SignNodeV3: "@alicloud/elasticsearch20170613 (Node), ACS3-HMAC-SHA256",
+		SignNodeV2: "@alicloud/elasticsearch20170613 (Node), ROA 1.0", SignPopCore: "@alicloud/pop-core ROAClient (Node), ROA 1.0",
+	}
+}
+
+// HeaderCredentialsProvider names the kind of credentials, as the Node and
+// darabonba SDKs send it.
+const HeaderCredentialsProvider = "X-Acs-Credentials-Provider"
 
 // MaxResponse is the most of any response body read.
 const MaxResponse = 1 << 20
@@ -151,10 +190,23 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	switch c.Signature {
 	case SignV1:
+		o := acs.ROAOptions{ContentMD5: true}
 		if r.Nonce != "" {
-			req.Header.Set(acs.HeaderNonce, nonce)
+			o.Nonce = nonce
 		}
-		acs.SignV1(req, r.Body, c.Credentials, now)
+		acs.SignROA(req, r.Body, c.Credentials, now, o)
+	case SignDarabonbaV2:
+		acs.SignROA(req, r.Body, c.Credentials, now, acs.ROAOptions{Nonce: nonce})
+	case SignNodeV2:
+		req.Header.Set(HeaderCredentialsProvider, "static_ak")
+		acs.SignROA(req, r.Body, c.Credentials, now, acs.ROAOptions{Nonce: nodeNonce(r, nonce), Form: acs.V1Form{EmptyValueEquals: true}})
+	case SignPopCore:
+		req.Header.Del(acs.HeaderAction)
+		req.Host = req.URL.Hostname()
+		acs.SignROA(req, r.Body, c.Credentials, now, acs.ROAOptions{Nonce: nonce, ContentMD5: true, Form: acs.V1Form{EmptyValueEquals: true}})
+	case SignNodeV3:
+		req.Header.Set(HeaderCredentialsProvider, "static_ak")
+		acs.SignV3(req, r.Body, c.Credentials, now, nodeNonce(r, nonce))
 	case Unsigned:
 	default:
 		acs.SignV3(req, r.Body, c.Credentials, now, nonce)
@@ -203,6 +255,15 @@ func (c *Client) exchange(req *http.Request, r *Request) (*Response, error) {
 		out.Result = fields["Result"]
 	}
 	return out, nil
+}
+
+// nodeNonce is the nonce as the Node darabonba SDKs make it, 64 hexadecimal
+// digits, unless the request names its own.
+func nodeNonce(r *Request, nonce string) string {
+	if r.Nonce != "" {
+		return nonce
+	}
+	return nonce + acs.NewNonce()
 }
 
 // InstancePath is /openapi/instances/{id}[/tail], the ID escaped.

@@ -154,12 +154,11 @@ func (c *Config) normalize() error {
 	if c.Timeout < 0 {
 		return harness("timeout %s is negative (want e.g. 10s)", c.Timeout)
 	}
-	switch c.Signature {
-	case "":
+	if c.Signature == "" {
 		c.Signature = apiclient.SignV3
-	case apiclient.SignV1, apiclient.SignV3:
-	default:
-		return harness("signature %q is not a scheme (want v1 or v3)", c.Signature)
+	}
+	if _, err := apiclient.ParseSignature(string(c.Signature)); err != nil {
+		return harness("%v", err)
 	}
 	if c.Credentials == nil {
 		creds, err := credentialsFor(c.World)

@@ -82,5 +82,33 @@ func (e *env) sdkSpecs() {
 				return e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating)
 			}, apierror.InstanceActivating),
 		)
+
+		// A Node request must be answered as its Go twin is: the dialect is
+		// how the request is written, never what it asks. A delete with an
+		// empty clientToken is ROA 1.0's empty query value; its answer (a
+		// removal of nothing) is the implementation's choice, so the suite
+		// asks only that both dialects get the same one.
+		DescribeTable(title("requests as the official Node.js SDKs send them are accepted", "SDK-NODE"),
+			func(ctx SpecContext, sig apiclient.Signature) {
+				p := use(e.cases.compatible())
+				node := e.client.With(*e.cfg.Credentials, sig)
+				expectSuccess(e.add(ctx, node, apiclient.AddJSON(p.Dest, p.Source), p))
+				if !e.cfg.has(CapDelete) {
+					return
+				}
+				q := use(e.cases.missingSource())
+				r := apiclient.Delete(q.Dest, q.Source)
+				r.Query.Set("clientToken", "")
+				twin := e.send(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV1), r)
+				got := e.send(ctx, node, r)
+				if got.Status != twin.Status || got.Code != twin.Code {
+					fail(fmt.Sprintf("[%s] a request with an empty query value is answered differently as %s writes it (clientToken=) than as the Go SDKs do (clientToken)\nNode: %s\nGo: %s",
+						ids(), apiclient.Dialects()[sig], got, twin))
+				}
+			},
+			Entry("@alicloud/elasticsearch20170613, ACS3-HMAC-SHA256", e.req("SDK-NODE"), apiclient.SignNodeV3),
+			Entry("@alicloud/elasticsearch20170613, ROA 1.0", e.req("SDK-NODE"), apiclient.SignNodeV2),
+			Entry("@alicloud/pop-core ROAClient, ROA 1.0", e.req("SDK-NODE"), apiclient.SignPopCore),
+		)
 	})
 }

@@ -52,7 +52,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	endpoint := fs.String("endpoint", "", "base URL of the implementation (default: start the reference server)")
 	worldPath := fs.String("world", "", "world file the implementation holds (default: the built-in world)")
 	caps := fs.String("capabilities", "list,delete,alternatives,describe,auth", "what the implementation has, comma-separated")
-	signature := fs.String("signature", "v3", "signature scheme: v3 (ACS3-HMAC-SHA256) or v1 (ROA HMAC-SHA1)")
+	signature := fs.String("signature", "v3", "default way of signing, as an official SDK does: v3, v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	exhaustive := fs.Bool("exhaustive", false, "add one spec per ordered (destination, source) pair of the world")
 	labelFilter := fs.String("label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
@@ -85,8 +85,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if *deadline <= 0 {
 		return usage("--deadline %s must be positive (e.g. 10m)", *deadline)
 	}
-	if *signature != "v1" && *signature != "v3" {
-		return usage("--signature %q is not a scheme (want v1 or v3)", *signature)
+	sig, err := apiclient.ParseSignature(*signature)
+	if err != nil {
+		return usage("--signature: %v", err)
 	}
 	if err := suite.CheckLabelFilter(*labelFilter); err != nil {
 		return usage("%v", err)
@@ -96,7 +97,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return usage("%v", err)
 	}
 	cfg := suite.Config{
-		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: apiclient.Signature(*signature),
+		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: sig,
 		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
 		Verbose: *verbose, NoColor: *noColor || !terminal.Colour(stdout), DryRun: *dryRun,
 	}

@@ -61,7 +61,7 @@ func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
 			t.Errorf("%s is %s on the reference server", r.ID, r.State)
 		}
 	}
-	if rep.ToolVersion != "0.1.0-dev" || rep.CatalogueVersion != "1.1.0" {
+	if rep.ToolVersion != "0.1.0-dev" || rep.CatalogueVersion != "1.2.0" {
 		t.Errorf("JSON report versions: tool %q, catalogue %q", rep.ToolVersion, rep.CatalogueVersion)
 	}
 	x, _ := os.ReadFile(junit)
@@ -69,7 +69,7 @@ func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
 		t.Errorf("JUnit names must start with requirement IDs and carry the versions:\n%.600s", x)
 	}
 	s, _ := os.ReadFile(summary)
-	if !strings.Contains(string(s), "conform 0.1.0-dev, requirement catalogue 1.1.0") || !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
+	if !strings.Contains(string(s), "conform 0.1.0-dev, requirement catalogue 1.2.0") || !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
 		t.Errorf("summary:\n%s", s)
 	}
 }
@@ -102,7 +102,7 @@ func TestRunHarnessErrorsExit2BeforeAnySpec(t *testing.T) {
 		{"unreachable endpoint", []string{"--endpoint", "http://127.0.0.1:1", "--timeout", "2s"}, "does not answer"},
 		{"broken world", []string{"--world", broken}, `version "nope" is not a version`},
 		{"bad capability", []string{"--capabilities", "list,teleport"}, `capability "teleport"`},
-		{"bad signature", []string{"--signature", "v2"}, `--signature "v2"`},
+		{"bad signature", []string{"--signature", "v2"}, `--signature: signature "v2" is not a way of signing`},
 		{"bad label filter", []string{"--label-filter", "MUST &&"}, "label filter"},
 		{"bad endpoint", []string{"--endpoint", "ftp://x"}, "not an http(s) URL"},
 	}
@@ -165,6 +165,7 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 		{"an instance may reference itself", refserver.Faults{AllowSelf: true}, "RULE-DISTINCT"},
 		{"unknown source accepted", refserver.Faults{AcceptUnknownSource: true}, "RULE-SOURCE-EXISTS"},
 		{"Result sent as a string", refserver.Faults{ResultAsString: true}, "OK-CREATED"},
+		{"Node's empty query value key= refused", refserver.Faults{GoQueryFormOnly: true}, "SDK-NODE"},
 	}
 	var mu sync.Mutex
 	table := map[string]string{}

@@ -1,5 +1,13 @@
 package refserver
 
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/snaprepo/conform/acs"
+)
+
 // Faults are realistic mistakes an implementation of the API makes, planted
 // one at a time into the reference server to prove the suite catches each.
 // They live in this internal package so that no user of conform can switch
@@ -25,4 +33,30 @@ type Faults struct {
 	AllowSelf           bool // lets an instance reference its own repository
 	AcceptUnknownSource bool // stores a repository of a source that does not exist
 	ResultAsString      bool // answers "Result": "true" instead of true
+	GoQueryFormOnly     bool // verifies ROA 1.0 only as the Go SDKs write an empty query value ("key"), refusing Node's "key="
+}
+
+// goQueryFormOnly is the check of the GoQueryFormOnly fault: a ROA 1.0
+// request with an empty query value verifies only in the Go form.
+func goQueryFormOnly(r *http.Request, secret string) bool {
+	auth := r.Header.Get(acs.HeaderAuthorization)
+	rest, ok := strings.CutPrefix(auth, acs.SchemeV1+" ")
+	if !ok {
+		return true
+	}
+	q := r.URL.Query()
+	empty := false
+	for _, vs := range q {
+		empty = empty || slices.Contains(vs, "")
+	}
+	if !empty {
+		return true
+	}
+	_, sig, _ := strings.Cut(rest, ":")
+	for _, form := range []acs.V1Form{{}, {OmitEmptyHeaders: true}} {
+		if sig == acs.SignatureV1(secret, acs.StringToSignV1(r.Method, r.Header, r.URL.Path, q, form)) {
+			return true
+		}
+	}
+	return false
 }

@@ -195,7 +195,11 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 			return "", false
 		}
 	}
-	account, _, _ = s.world.KeyOwner(keyID)
+	account, secret, _ := s.world.KeyOwner(keyID)
+	if s.cfg.Faults.GoQueryFormOnly && !goQueryFormOnly(x.r, secret) {
+		s.fail(x, apierror.SignatureDoesNotMatch)
+		return "", false
+	}
 	return account, true
 }
 

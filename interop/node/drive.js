@@ -45,6 +45,7 @@ function es(signatureAlgorithm) {
       add: (dest, source) => c.addSnapshotRepo(dest, new models.AddSnapshotRepoRequest({ body: JSON.stringify({ repoPath: source }) })).then((r) => r.body),
       list: (dest) => c.listSnapshotReposByInstanceId(dest).then((r) => r.body),
       del: (dest, source) => c.deleteSnapshotRepo(dest, new models.DeleteSnapshotRepoRequest({ repoPath: source, clientToken: 'conform-' + Date.now() + Math.random() })).then((r) => r.body),
+      delEmptyToken: (dest, source) => c.deleteSnapshotRepo(dest, new models.DeleteSnapshotRepoRequest({ repoPath: source, clientToken: '' })).then((r) => r.body),
       describe: (id) => c.describeInstance(id).then((r) => r.body),
       alternatives: (dest) => c.listAlternativeSnapshotRepos(dest, new models.ListAlternativeSnapshotReposRequest({ alreadySetItems: false })).then((r) => r.body),
       listInstance: (filter) => c.listInstance(new models.ListInstanceRequest(Object.assign({ page: 1, size: 100 }, filter))).then((r) => r.body),
@@ -64,6 +65,7 @@ function pop() {
       add: (dest, source) => c.request('POST', path(dest, 'snapshot-repos'), {}, JSON.stringify({ repoPath: source }), { 'content-type': 'application/json' }, opts),
       list: (dest) => c.request('GET', path(dest, 'snapshot-repos'), {}, '', {}, opts),
       del: (dest, source) => c.request('DELETE', path(dest, 'snapshot-repos'), { repoPath: source, clientToken: 'conform-' + Date.now() }, '', {}, opts),
+      delEmptyToken: (dest, source) => c.request('DELETE', path(dest, 'snapshot-repos'), { repoPath: source, clientToken: '' }, '', {}, opts),
       describe: (id) => c.request('GET', path(id), {}, '', {}, opts),
       alternatives: (dest) => c.request('GET', path(dest, 'alternative-snapshot-repos'), { alreadySetItems: 'false' }, '', {}, opts),
       listInstance: (filter) => c.request('GET', '/openapi/instances', Object.assign({ page: '1', size: '100' }, filter), '', {}, opts),
@@ -158,7 +160,23 @@ async function run(clientName, { make, typed }) {
   });
 }
 
+// capture sends one AddSnapshotRepo and one DeleteSnapshotRepo with an
+// empty clientToken through each client, to a server that records them:
+// the Go tests compare conform's own dialects with these requests.
+async function capture() {
+  for (const [name, { make }] of [['node-v3', es()], ['node-v2', es('v2')], ['pop-core', pop()]]) {
+    const c = make();
+    process.stdout.write(JSON.stringify({ client: name, case: 'capture', ok: true, detail: '' }) + '\n');
+    await c.add(cfg.dest, cfg.source);
+    await c.delEmptyToken(cfg.dest, cfg.source);
+  }
+}
+
 (async () => {
+  if (cfg.capture) {
+    await capture();
+    process.exit(0);
+  }
   await run('elasticsearch20170613 ACS3-HMAC-SHA256', es());
   await run('elasticsearch20170613 ROA 1.0 (v2)', es('v2'));
   await run('pop-core ROAClient', pop());
