@@ -255,6 +255,21 @@ func (run *Run) IncompleteIDs() []string {
 	return out
 }
 
+// Fail records a failure of requirement id found outside its specs (the
+// suite's cleanup), as one more failed spec named what.
+func (run *Run) Fail(id, what, reason string) {
+	for i := range run.Requirements {
+		r := &run.Requirements[i]
+		if r.ID != id {
+			continue
+		}
+		run.Specs = append(run.Specs, Spec{Name: id + " | " + what, Requirements: []string{id}, State: Failed, Reason: reason})
+		r.Specs = append(r.Specs, len(run.Specs)-1)
+		r.Selected = true
+		r.State, r.Reason = run.summarize(r)
+	}
+}
+
 // Failed reports whether any spec failed.
 func (run *Run) Failed() bool {
 	return slices.ContainsFunc(run.Specs, func(s Spec) bool { return s.State == Failed })

@@ -2,6 +2,8 @@ package suite
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -49,13 +51,26 @@ func (e *env) authSpecs() {
 			expectSuccess(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV3), apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		DescribeTable(title("a stale date or a reused nonce is refused", "AUTH-REPLAY"),
-			func(ctx SpecContext, sig apiclient.Signature, stale bool) {
+		It(title("an ACS3 body that does not match x-acs-content-sha256 is refused and creates nothing", "AUTH-CONTENT-HASH"), e.req("AUTH-CONTENT-HASH"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			r := apiclient.AddJSON(p.Dest, p.Source)
+			signedFor := apiclient.RepoBody(e.cases.unknownSource)
+			// Sign for one body, send another: the hash header still names the first.
+			r.Edit = func(h *http.Request) {
+				h.Header.Set(acs.HeaderContentSHA256, acs.HashHex(signedFor))
+				acs.SignV3(h, signedFor, *e.cfg.Credentials, time.Now(), acs.NewNonce())
+			}
+			expectRefused(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV3), r, p), "")
+			e.expectNothingCreated(ctx, p)
+		})
+
+		DescribeTable(title("a date beyond the window, either way, or a reused nonce is refused", "AUTH-REPLAY"),
+			func(ctx SpecContext, sig apiclient.Signature, skew time.Duration) {
 				p := use(e.cases.compatible())
 				c := e.client.With(*e.cfg.Credentials, sig)
 				r := apiclient.AddJSON(p.Dest, p.Source)
-				if stale {
-					r.At = time.Now().Add(-20 * time.Minute)
+				if skew != 0 {
+					r.At = time.Now().Add(skew)
 					expectRefused(e.add(ctx, c, r, p), "")
 					e.expectNothingCreated(ctx, p)
 					return
@@ -67,9 +82,12 @@ func (e *env) authSpecs() {
 				}
 				expectRefused(e.send(ctx, c, r), "")
 			},
-			Entry("date 20 minutes old, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, true),
-			Entry("date 20 minutes old, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, true),
-			Entry("nonce used twice, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, false),
+			Entry("date 20 minutes old, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, -20*time.Minute),
+			Entry("date 20 minutes old, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, -20*time.Minute),
+			Entry("date 20 minutes ahead, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, 20*time.Minute),
+			Entry("date 20 minutes ahead, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, 20*time.Minute),
+			Entry("nonce used twice, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, time.Duration(0)),
+			Entry("nonce used twice, ROA 1.0 as darabonba sends it", e.req("AUTH-REPLAY"), apiclient.SignDarabonbaV2, time.Duration(0)),
 		)
 
 		It(title("another account's destination is InstanceNotFound, like one that does not exist", "AUTH-TENANT"), e.req("AUTH-TENANT"), func(ctx SpecContext) {
@@ -89,6 +107,29 @@ func (e *env) authSpecs() {
 			if e.cfg.has(CapList) {
 				expectError(e.send(ctx, e.client, apiclient.List(theirs.Dest)), nf.Status, nf.Code, nf.Message)
 			}
+			if e.cfg.has(CapAlternatives) {
+				expectError(e.send(ctx, e.client, apiclient.Alternatives(theirs.Dest, true)), nf.Status, nf.Code, nf.Message)
+			}
+			if e.cfg.has(CapDelete) {
+				expectError(e.send(ctx, e.client, apiclient.Delete(theirs.Dest, theirs.Source)), nf.Status, nf.Code, nf.Message)
+			}
+		})
+
+		It(title("another account's source is answered exactly like a source that does not exist", "AUTH-TENANT"), e.req("AUTH-TENANT"), func(ctx SpecContext) {
+			theirs := use(e.cases.refusedOnlyBy("RULE-SAME-ACCOUNT", "an instance of another account in the endpoint's region, no newer than a destination"))
+			missing := pair{Dest: theirs.Dest, Source: e.cases.unknownSource, Why: "a source ID no world holds"}
+			By(theirs.Why)
+			got := e.add(ctx, e.client, apiclient.AddJSON(theirs.Dest, theirs.Source), theirs)
+			ref := e.add(ctx, e.client, apiclient.AddJSON(missing.Dest, missing.Source), missing)
+			owner := e.cfg.World.Instance(theirs.Source).Account
+			switch {
+			case got.Status != ref.Status || got.Code != ref.Code || got.Message != ref.Message:
+				fail(fmt.Sprintf("[%s] another account's source is answered unlike a missing one: it reveals that it exists\ntheirs: %s\nmissing: %s", ids(), got, ref))
+			case strings.Contains(string(got.Body), owner):
+				fail(fmt.Sprintf("[%s] the answer names the source's account %s\n%s", ids(), owner, got))
+			}
+			expectRefused(got, "")
+			e.expectNothingCreated(ctx, theirs)
 		})
 	})
 }

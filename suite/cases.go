@@ -232,3 +232,41 @@ func (c *cases) otherAccountDest() found {
 	}
 	return found{missing: fmt.Sprintf("the world cannot exercise this: add an instance of another account than %s in %s", c.account, c.region)}
 }
+
+// twoSources is a destination of the caller with two distinct sources it may
+// reference, neither of them a repository of the world already.
+func (c *cases) twoSources() (first, second found) {
+	missing := found{missing: fmt.Sprintf("the world cannot exercise this: add a destination of account %s in %s with two sources no newer than it", c.account, c.region)}
+	for i := range c.w.Instances {
+		d := &c.w.Instances[i]
+		if c.destination(d.ID) == nil {
+			continue
+		}
+		var got []found
+		for j := range c.w.Instances {
+			s := &c.w.Instances[j]
+			if c.existing[[2]string{d.ID, s.ID}] {
+				continue
+			}
+			if v := c.w.Policy.Evaluate(d.ID, d, s.ID, s); v.Compatible() {
+				got = append(got, found{pair: pair{Dest: d.ID, Source: s.ID,
+					Why: fmt.Sprintf("destination %s (%s), source %s (%s)", d.ID, d.Version, s.ID, s.Version)}, ok: true})
+				if len(got) == 2 {
+					return got[0], got[1]
+				}
+			}
+		}
+	}
+	return missing, missing
+}
+
+// withKernel is an instance of the caller in the endpoint's region whose
+// kernel the world gives, for DescribeInstance.
+func (c *cases) withKernel() (*checks.Instance, bool) {
+	for i := range c.w.Instances {
+		if in := c.destination(c.w.Instances[i].ID); in != nil && in.Kernel != nil {
+			return in, true
+		}
+	}
+	return nil, false
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -27,6 +29,14 @@ type env struct {
 	client   *apiclient.Client
 	cases    *cases
 	deadline time.Time
+
+	// dirty holds the pairs a cleanup could not remove, and why: a spec
+	// that would start from one says so instead of failing its own
+	// requirement for another's fault.
+	mu    sync.Mutex
+	dirty map[[2]string]string
+	// cleanupFailures are reported once, against OK-DELETED.
+	cleanupFailures []string
 }
 
 // stopAfter is how many consecutive requests without an answer end the run:
@@ -45,6 +55,7 @@ func newEnv(cfg Config, cat *catalogue.Catalogue) *env {
 		client:   client,
 		cases:    newCases(cfg.World, account, cfg.Region),
 		deadline: time.Now().Add(cfg.Deadline),
+		dirty:    map[[2]string]string{},
 	}
 }
 
@@ -155,9 +166,17 @@ func (e *env) send(ctx context.Context, c *apiclient.Client, r *apiclient.Reques
 }
 
 // add sends AddSnapshotRepo and registers the cleanup of whatever it may
-// have created, so no spec leaves state for the next.
+// have created, so no spec leaves state for the next. A pair an earlier
+// cleanup could not remove ends the spec first: its result would be
+// another requirement's fault.
 func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request, p pair) *apiclient.Response {
 	GinkgoHelper()
+	e.mu.Lock()
+	why, dirty := e.dirty[[2]string{p.Dest, p.Source}]
+	e.mu.Unlock()
+	if dirty {
+		Skip(fmt.Sprintf("not run: started from a dirty state because %s (reported under OK-DELETED)", why))
+	}
 	e.cleanup(p)
 	return e.send(ctx, c, r)
 }
@@ -187,10 +206,35 @@ func (e *env) cleanup(p pair) {
 				if resp.Status >= 500 {
 					fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s answered %d\n", p.Source, p.Dest, resp.Status)
 				}
-				return
+				break
 			}
 		}
+		e.verifyCleanup(ctx, p)
 	})
+}
+
+// verifyCleanup checks, when list is available, that the deletes took: a
+// repository still listed is reported once against OK-DELETED, and the pair
+// is marked dirty for the specs that follow.
+func (e *env) verifyCleanup(ctx context.Context, p pair) {
+	if !e.cfg.has(CapList) {
+		return
+	}
+	resp, err := e.client.Do(ctx, apiclient.List(p.Dest))
+	if err != nil || resp.Status != 200 {
+		return
+	}
+	repos, err := resp.Repos()
+	if err != nil || !slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == p.Source }) {
+		return
+	}
+	why := fmt.Sprintf("the suite's cleanup deleted %s from %s, and DeleteSnapshotRepo answered, yet ListSnapshotReposByInstanceId still lists it", p.Source, p.Dest)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, seen := e.dirty[[2]string{p.Dest, p.Source}]; !seen {
+		e.dirty[[2]string{p.Dest, p.Source}] = why
+		e.cleanupFailures = append(e.cleanupFailures, why)
+	}
 }
 
 // problems gathers every way an answer falls short, so one failure message

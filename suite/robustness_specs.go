@@ -16,23 +16,24 @@ func (e *env) robustnessSpecs() {
 		path := func(id string) func(r *apiclient.Request) {
 			return func(r *apiclient.Request) { r.Path = "/openapi/instances/" + id + "/snapshot-repos" }
 		}
-		DescribeTable(title("hostile input gets a 4xx envelope, never a 5xx or a dropped connection", "ROB-NO-5XX"),
+		// Odd input is an open outcome: the API reference does not say how
+		// strict a parser must be, so success (a lenient server) and a 4xx
+		// envelope both pass; a 5xx, a dropped connection or a hang fail, and
+		// so does an endpoint that stops serving afterwards.
+		DescribeTable(title("hostile input gets an answer, never a 5xx or a dropped connection", "ROB-NO-5XX"),
 			func(ctx SpecContext, edit func(r *apiclient.Request)) {
 				p := use(e.cases.compatible())
 				r := apiclient.AddJSON(p.Dest, p.Source)
 				edit(r)
 				resp := e.add(ctx, e.client, r, p)
-				problems := envelopeProblems(resp)
-				if resp.Status < 400 || resp.Status > 499 {
-					problems.add("status %d, want 4xx", resp.Status)
+				if resp.Status != 200 {
+					expectRefused(resp, "")
 				}
-				problems.check(resp, "a 4xx error envelope")
 				after := e.send(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source))
-				if after.Status != 200 {
+				if after.Status >= 500 || (after.Status != 200 && len(envelopeProblems(after)) > 0) {
 					fail(fmt.Sprintf("[%s] the endpoint stopped serving after hostile input: a good add then got\n%s", ids(), after))
 				}
 			},
-			Entry("a 10 MiB body", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = bytes.Repeat([]byte("x"), 10<<20) }),
 			Entry("Content-Type text/plain", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "text/plain" }),
 			Entry("Content-Type application/xml", e.req("ROB-NO-5XX"), func(r *apiclient.Request) {
 				r.ContentType, r.Body = "application/xml", []byte("<repoPath>x</repoPath>")
@@ -50,6 +51,15 @@ func (e *env) robustnessSpecs() {
 				r.Body = []byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000))
 			}),
 		)
+
+		It(title("a 10 MiB body gets a 4xx envelope (413, or 400 as bad input) and creates nothing", "ROB-BODY-LIMIT"), e.req("ROB-BODY-LIMIT"), func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			r := apiclient.AddJSON(p.Dest, p.Source)
+			r.Body = append([]byte(`{"repoPath":"`+p.Source+`","padding":"`), bytes.Repeat([]byte("x"), 10<<20)...)
+			r.Body = append(r.Body, `"}`...)
+			expectRefused(e.add(ctx, e.client, r, p), "")
+			e.expectNothingCreated(ctx, p)
+		})
 
 		It(title("32 concurrent identical adds leave exactly one entry", "ROB-CONCURRENT"), e.req("ROB-CONCURRENT"), func(ctx SpecContext) {
 			e.need(CapList)

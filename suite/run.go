@@ -68,6 +68,7 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 		e.authSpecs()
 		e.robustnessSpecs()
 		e.sdkSpecs()
+		e.lifecycleSpecs()
 		if cfg.Exhaustive {
 			e.exhaustiveSpecs()
 		}
@@ -115,10 +116,14 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	}
 	slices.Sort(on)
 	slices.Sort(off)
-	return report.FromGinkgo(captured, cat, report.Meta{
+	run := report.FromGinkgo(captured, cat, report.Meta{
 		Endpoint: cfg.Endpoint, World: cfg.World.Name, WorldDigest: cfg.World.Digest(),
 		ToolVersion: version.Tool, Capabilities: on, CapabilitiesOff: off, DryRun: cfg.DryRun,
-	}), nil
+	})
+	for _, why := range e.cleanupFailures {
+		run.Fail("OK-DELETED", "cleanup", why)
+	}
+	return run, nil
 }
 
 // CheckLabelFilter refuses a filter that does not parse, names a label no

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -70,6 +71,23 @@ func (e *env) successSpecs() {
 					fail(fmt.Sprintf("[%s] RequestId %q answered twice\nfirst %s\nthen %s", ids(), resp.RequestID, prev, resp))
 				}
 				seen[resp.RequestID] = resp
+			}
+		})
+
+		It(title("ListAlternativeSnapshotRepos leaves out a referenced source unless alreadySetItems is true", "OK-ALTERNATIVES"), e.req("OK-ALTERNATIVES"), func(ctx SpecContext) {
+			e.need(CapAlternatives)
+			p := use(e.cases.compatible())
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
+			for _, alreadySet := range []bool{false, true} {
+				resp := e.send(ctx, e.client, apiclient.Alternatives(p.Dest, alreadySet))
+				offered, err := resp.Repos()
+				if resp.Status != 200 || err != nil {
+					fail(fmt.Sprintf("[%s] expected ListAlternativeSnapshotRepos to answer 200 with a list (%v)\n%s", ids(), err, resp))
+				}
+				has := slices.ContainsFunc(offered, func(r apiclient.Repo) bool { return r.RepoPath == p.Source })
+				if has != alreadySet {
+					fail(fmt.Sprintf("[%s] with alreadySetItems=%v, %s, which %s references, is offered: %v (want %v)\n%s", ids(), alreadySet, p.Source, p.Dest, has, alreadySet, resp))
+				}
 			}
 		})
 

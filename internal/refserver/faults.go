@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/snaprepo/conform/acs"
 )
@@ -13,27 +14,71 @@ import (
 // They live in this internal package so that no user of conform can switch
 // one on; the zero value is the faithful server.
 type Faults struct {
-	StringVersions      bool // compares esVersion strings instead of numbers
-	IgnoreFormBody      bool // reads only JSON bodies: form body= is "missing repoPath"
-	ConstantRequestID   bool // answers the same RequestId every time
-	RefusalCreates      bool // refuses a pair but stores the repository anyway
-	NotFoundAs404       bool // InstanceNotFound with HTTP 404 instead of 400
-	NoMessage           bool // error envelopes without Message
-	AcceptUnsigned      bool // serves a request with no Authorization as the first account
-	RevealOtherAccount  bool // another account's destination gets 403, not InstanceNotFound
-	HugeBody5xx         bool // a body over the limit gets 500
-	HangOnActivating    bool // never answers for an activating destination
-	IgnoreRegion        bool // does not check RULE-SAME-REGION
-	IgnoreKernel        bool // does not check RULE-KERNEL-6.7
-	DuplicateOnRepeat   bool // a second identical add stores a second entry
-	RaceOnConcurrentAdd bool // checks and inserts under separate locks
-	AnySignature        bool // accepts a signature made with any secret
-	NoNonceCheck        bool // accepts a reused nonce and a stale date
-	ListOmits           bool // ListSnapshotReposByInstanceId always answers []
-	AllowSelf           bool // lets an instance reference its own repository
-	AcceptUnknownSource bool // stores a repository of a source that does not exist
-	ResultAsString      bool // answers "Result": "true" instead of true
-	GoQueryFormOnly     bool // verifies ROA 1.0 only as the Go SDKs write an empty query value ("key"), refusing Node's "key="
+	StringVersions       bool // compares esVersion strings instead of numbers
+	IgnoreFormBody       bool // reads only JSON bodies: form body= is "missing repoPath"
+	ConstantRequestID    bool // answers the same RequestId every time
+	RefusalCreates       bool // refuses a pair but stores the repository anyway
+	NotFoundAs404        bool // InstanceNotFound with HTTP 404 instead of 400
+	NoMessage            bool // error envelopes without Message
+	AcceptUnsigned       bool // serves a request with no Authorization as the first account
+	RevealOtherAccount   bool // another account's destination gets 403, not InstanceNotFound
+	HugeBody5xx          bool // a body over the limit gets 500
+	HangOnActivating     bool // never answers for an activating destination
+	IgnoreRegion         bool // does not check RULE-SAME-REGION
+	IgnoreKernel         bool // does not check RULE-KERNEL-6.7
+	DuplicateOnRepeat    bool // a second identical add stores a second entry
+	RaceOnConcurrentAdd  bool // checks and inserts under separate locks
+	AnySignature         bool // accepts a signature made with any secret
+	NoNonceCheck         bool // accepts a reused nonce and a stale date
+	ListOmits            bool // ListSnapshotReposByInstanceId always answers []
+	AllowSelf            bool // lets an instance reference its own repository
+	AcceptUnknownSource  bool // stores a repository of a source that does not exist
+	ResultAsString       bool // answers "Result": "true" instead of true
+	GoQueryFormOnly      bool // verifies ROA 1.0 only as the Go SDKs write an empty query value ("key"), refusing Node's "key="
+	DeleteKeepsRepo      bool // DeleteSnapshotRepo answers success and removes nothing
+	DeleteClearsAll      bool // DeleteSnapshotRepo removes every repository of the destination
+	DeleteAnyAccount     bool // DeleteSnapshotRepo acts on another account's destination
+	DescribeWrongVersion bool // DescribeInstance reports esVersion 7.0.0 for every instance
+	UnknownPathOK        bool // an unknown path or method answers 200 {}
+	NoContentHashCheck   bool // an ACS3 body need not match x-acs-content-sha256
+	FutureDatesOK        bool // accepts request dates up to any time ahead
+	ROANonceUnchecked    bool // accepts a reused nonce in ROA 1.0 (ACS3 is checked)
+	IgnoreAlreadySet     bool // ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says
+	OtherSourceRevealed  bool // another account's source gets 403 naming its account, not the missing-source answer
+}
+
+// hashUnchecked is the check of the NoContentHashCheck fault: an ACS3
+// request whose signature is right over the hash it declares, whatever the
+// body is.
+func hashUnchecked(r *http.Request, secret string) bool {
+	rest, ok := strings.CutPrefix(r.Header.Get(acs.HeaderAuthorization), acs.SchemeV3+" ")
+	if !ok {
+		return false
+	}
+	var signed, sig string
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "SignedHeaders":
+			signed = v
+		case "Signature":
+			sig = v
+		}
+	}
+	cr := acs.CanonicalRequestV3(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header, r.Host, strings.Split(signed, ";"), r.Header.Get(acs.HeaderContentSHA256))
+	return sig == acs.SignatureV3(secret, acs.StringToSignV3(cr))
+}
+
+// datedAhead reports whether the request's signed date is in the future:
+// the FutureDatesOK fault lets those through.
+func datedAhead(r *http.Request, now time.Time) bool {
+	if t, err := time.Parse(acs.DateFormatV3, r.Header.Get(acs.HeaderAcsDate)); err == nil {
+		return t.After(now)
+	}
+	if t, err := time.Parse(acs.DateFormatV1, r.Header.Get(acs.HeaderDate)); err == nil {
+		return t.After(now)
+	}
+	return false
 }
 
 // goQueryFormOnly is the check of the GoQueryFormOnly fault: a ROA 1.0

@@ -116,6 +116,10 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		return
 	}
 	src := s.world.Instance(srcID)
+	if s.cfg.Faults.OtherSourceRevealed && src != nil && src.Account != x.account {
+		s.fail(x, apierror.Forbidden.WithMessage("The source instance "+srcID+" belongs to account "+src.Account+"."))
+		return
+	}
 	if src == nil && s.cfg.Faults.AcceptUnknownSource {
 		s.store.Add(destID, srcID)
 		s.ok(x, s.result(true))
@@ -220,7 +224,9 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 
 func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	x.action = "DeleteSnapshotRepo"
-	if s.destinationOr404(x, destID) == nil {
+	if s.cfg.Faults.DeleteAnyAccount && s.world.Instance(destID) != nil {
+		// The planted fault: no check that the destination is the caller's.
+	} else if s.destinationOr404(x, destID) == nil {
 		return
 	}
 	q := x.r.URL.Query()
@@ -229,7 +235,21 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		s.fail(x, apierror.InvalidParameter.WithMessage("The query parameter repoPath is missing: name the source instance whose repository to remove."))
 		return
 	}
-	removed, err := s.store.Delete(destID, src)
+	var removed bool
+	var err error
+	switch f := s.cfg.Faults; {
+	case f.DeleteKeepsRepo:
+		removed = s.store.Has(destID, src)
+	case f.DeleteClearsAll:
+		removed = s.store.Has(destID, src)
+		for _, other := range s.store.List(destID) {
+			if _, e := s.store.Delete(destID, other); e != nil {
+				err = e
+			}
+		}
+	default:
+		removed, err = s.store.Delete(destID, src)
+	}
 	switch {
 	case err != nil:
 		s.log.Error("persisting a deletion failed", "error", err)
@@ -268,7 +288,7 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 		if v.Decision() != checks.Compatible {
 			continue
 		}
-		if !withSet && s.store.Has(destID, src.ID) {
+		if !withSet && s.store.Has(destID, src.ID) && !s.cfg.Faults.IgnoreAlreadySet {
 			continue
 		}
 		items = append(items, newRepoItem(src.ID))
@@ -311,7 +331,11 @@ func (s *Server) describeInstance(x *exchange, id string) {
 	if in == nil {
 		return
 	}
-	s.ok(x, describe(in))
+	out := describe(in)
+	if s.cfg.Faults.DescribeWrongVersion {
+		out.EsVersion = "7.0.0"
+	}
+	s.ok(x, out)
 }
 
 // listInstances answers ListInstance: the caller's instances in this region,

@@ -190,6 +190,12 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 			keyID = credentialOf(auth)
 		case s.cfg.Faults.NoNonceCheck && (failure.Err.Is(apierror.NonceUsed.Code) || failure.Err.Is(apierror.TimestampExpired.Code)):
 			keyID = credentialOf(auth)
+		case s.cfg.Faults.NoContentHashCheck && failure.Err.Is(apierror.ContentHashMismatch.Code) && hashUnchecked(x.r, s.secretFor(auth)):
+			keyID = credentialOf(auth)
+		case s.cfg.Faults.FutureDatesOK && failure.Err.Is(apierror.TimestampExpired.Code) && datedAhead(x.r, s.cfg.Now()):
+			keyID = credentialOf(auth)
+		case s.cfg.Faults.ROANonceUnchecked && failure.Err.Is(apierror.NonceUsed.Code) && strings.HasPrefix(auth, acs.SchemeV1+" "):
+			keyID = credentialOf(auth)
 		default:
 			s.fail(x, failure.Err)
 			return "", false
@@ -201,6 +207,12 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 		return "", false
 	}
 	return account, true
+}
+
+// secretFor is the secret of the AccessKey an Authorization header names.
+func (s *Server) secretFor(auth string) string {
+	_, secret, _ := s.world.KeyOwner(credentialOf(auth))
+	return secret
 }
 
 // unverifiedAccount is the caller's account when signatures are not checked:
@@ -233,11 +245,39 @@ func credentialOf(auth string) string {
 	return ""
 }
 
+// known reports whether a path and method name an operation, for the
+// UnknownPathOK fault.
+func known(segs []string, method string) bool {
+	if len(segs) == 2 && segs[0] == "openapi" && (segs[1] == "instances" || segs[1] == "regions") {
+		return method == http.MethodGet
+	}
+	if len(segs) < 3 || len(segs) > 4 || segs[0] != "openapi" || segs[1] != "instances" {
+		return false
+	}
+	tail := ""
+	if len(segs) == 4 {
+		tail = segs[3]
+	}
+	switch tail {
+	case "":
+		return method == http.MethodGet
+	case "snapshot-repos":
+		return method == http.MethodGet || method == http.MethodPost || method == http.MethodDelete
+	case "alternative-snapshot-repos":
+		return method == http.MethodGet
+	}
+	return false
+}
+
 // route dispatches on the escaped path, segment by segment: the standard
 // mux would clean ".." into a redirect and split "%2F", and both must reach
 // the handlers as instance IDs to be refused with an envelope.
 func (s *Server) route(x *exchange, body []byte) {
 	segs := strings.Split(strings.TrimPrefix(x.r.URL.EscapedPath(), "/"), "/")
+	if s.cfg.Faults.UnknownPathOK && !known(segs, x.r.Method) {
+		s.ok(x, map[string]any{})
+		return
+	}
 	if len(segs) < 2 || segs[0] != "openapi" {
 		s.fail(x, apierror.NotFound)
 		return
