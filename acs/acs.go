@@ -1,5 +1,5 @@
 // Package acs signs and verifies requests the way Alibaba Cloud's official
-// SDKs do (SIGNING.md): ROA signature 1.0 (HMAC-SHA1) and ACS3-HMAC-SHA256.
+// SDKs do (docs/signing.md): ROA signature 1.0 (HMAC-SHA1) and ACS3-HMAC-SHA256.
 // The suite's client signs with it and the reference server verifies with it,
 // so one definition serves both sides.
 package acs

@@ -1,4 +1,4 @@
-// Package catalogue is the requirement catalogue (REQUIREMENTS.md) as data,
+// Package catalogue is the requirement catalogue (docs/requirements.md) as data,
 // read from fixtures/requirements.yaml: the one definition of every
 // requirement ID, its level, family and statement.
 package catalogue
@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -29,6 +30,11 @@ type Requirement struct {
 	Level     string `yaml:"level" json:"level"`
 	Statement string `yaml:"statement" json:"statement"`
 	Source    string `yaml:"source" json:"source"`
+	// Open says what the documentation leaves open, where every
+	// reasonable answer passes.
+	Open string `yaml:"open,omitempty" json:"open,omitempty"`
+	// Since is the catalogue version that introduced the requirement.
+	Since string `yaml:"since" json:"since"`
 }
 
 // Catalogue is every requirement, in catalogue order.
@@ -63,6 +69,8 @@ func Parse(data []byte) (*Catalogue, error) {
 			return nil, fmt.Errorf("requirements.yaml: %s: family %q is not a family (want one of %v)", r.ID, r.Family, familyOrder)
 		case r.Statement == "":
 			return nil, fmt.Errorf("requirements.yaml: %s: statement: missing", r.ID)
+		case r.Since == "":
+			return nil, fmt.Errorf("requirements.yaml: %s: since: missing (want the catalogue version that introduced it, e.g. \"1.0.0\")", r.ID)
 		}
 		if _, dup := c.byID[r.ID]; dup {
 			return nil, fmt.Errorf("requirements.yaml: %s: duplicate id", r.ID)
@@ -80,6 +88,33 @@ func (c *Catalogue) Lookup(id string) (Requirement, bool) {
 	}
 	return c.Requirements[i], true
 }
+
+// Markdown is the catalogue as docs/requirements.md holds it, generated:
+// `conform requirements > docs/requirements.md`.
+func (c *Catalogue) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Requirement catalogue %s\n\n", c.Version)
+	b.WriteString("Generated from `fixtures/requirements.yaml` by `conform requirements`; a test keeps this copy current.\n")
+	b.WriteString("Every spec of `conform run` carries its requirement's ID and level as Ginkgo labels.\n")
+	b.WriteString("Where the platform's documentation leaves an outcome open, the last column says what passes:\n")
+	b.WriteString("an honest implementation never fails for a choice the documentation does not make.\n")
+	for _, f := range familyOrder {
+		fmt.Fprintf(&b, "\n## %s\n\n| ID | level | since | requirement | source | left open |\n|---|---|---|---|---|---|\n", f)
+		for _, r := range c.Requirements {
+			if r.Family != f {
+				continue
+			}
+			open := r.Open
+			if open == "" {
+				open = "—"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.ID, r.Level, r.Since, cell(r.Statement), r.Source, cell(open))
+		}
+	}
+	return b.String()
+}
+
+func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 // Families lists the families in report order.
 func Families() []string { return slices.Clone(familyOrder) }

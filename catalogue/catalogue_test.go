@@ -21,7 +21,8 @@ func TestBrokenCataloguesAreRefusedWithTheirPlace(t *testing.T) {
 		"no version":    {"requirements: []", "version: missing"},
 		"bad level":     {"version: '1'\nrequirements: [{id: A, family: rules, level: MAY, statement: s}]", `A: level "MAY"`},
 		"bad family":    {"version: '1'\nrequirements: [{id: A, family: misc, level: MUST, statement: s}]", `A: family "misc"`},
-		"duplicate":     {"version: '1'\nrequirements: [{id: A, family: rules, level: MUST, statement: s}, {id: A, family: rules, level: MUST, statement: s}]", "A: duplicate id"},
+		"duplicate":     {"version: '1'\nrequirements: [{id: A, family: rules, level: MUST, statement: s, since: '1'}, {id: A, family: rules, level: MUST, statement: s, since: '1'}]", "A: duplicate id"},
+		"no since":      {"version: '1'\nrequirements: [{id: A, family: rules, level: MUST, statement: s}]", "A: since: missing"},
 		"unknown field": {"version: '1'\nrequirements: [{id: A, family: rules, level: MUST, statement: s, sevrity: x}]", "sevrity"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -29,5 +30,21 @@ func TestBrokenCataloguesAreRefusedWithTheirPlace(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.says)
 			}
 		})
+	}
+}
+
+func TestMarkdownListsEveryRequirementWithWhatIsLeftOpen(t *testing.T) {
+	c, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := c.Markdown()
+	for _, r := range c.Requirements {
+		if !strings.Contains(md, "| "+r.ID+" | "+r.Level+" | "+r.Since+" | ") {
+			t.Errorf("%s missing from the Markdown", r.ID)
+		}
+	}
+	if !strings.Contains(md, "# Requirement catalogue "+c.Version) || !strings.Contains(md, "success or a 4xx envelope") {
+		t.Errorf("Markdown:\n%.500s", md)
 	}
 }

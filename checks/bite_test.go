@@ -118,3 +118,16 @@ func TestWarningsAreTheAdvisoryRulesOnly(t *testing.T) {
 		t.Errorf("6.3 into 6.7 warned: %q", same6.Warnings())
 	}
 }
+
+func TestTheUnknownKernelSentenceNamesOnlyWhatIsUnknown(t *testing.T) {
+	p := DefaultPolicy()
+	k := RuleIndex("RULE-KERNEL-6.7")
+	onlySrc := p.Evaluate("d", inst(t, "d", "6.7.0", kernel("1.3.0")), "s", inst(t, "s", "6.7.0"))
+	if m := onlySrc.Message(k); !strings.Contains(m, "the kernel of source s is not known") {
+		t.Errorf("source kernel unknown: %q", m)
+	}
+	onlyDest := p.Evaluate("d", inst(t, "d", "6.7.0"), "s", inst(t, "s", "6.7.0", kernel("1.3.0")))
+	if m := onlyDest.Message(k); !strings.Contains(m, "the kernel of destination d is not known") {
+		t.Errorf("destination kernel unknown: %q", m)
+	}
+}

@@ -60,7 +60,7 @@ const (
 // Rule is one compatibility rule: the requirement it stands for, what the
 // platform answers when it fails, and how it decides.
 type Rule struct {
-	// ID is the requirement ID of REQUIREMENTS.md, or for an advisory rule
+	// ID is the requirement ID of docs/requirements.md, or for an advisory rule
 	// (one that only warns) a name of its own.
 	ID string
 	// Title is a few words for people.

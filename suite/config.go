@@ -1,6 +1,6 @@
 // Package suite is the conformance suite for the AddSnapshotRepo API of
 // Alibaba Cloud Elasticsearch: Ginkgo specs that drive any implementation
-// over HTTP and report per requirement (REQUIREMENTS.md).
+// over HTTP and report per requirement (docs/requirements.md).
 //
 // A vendor runs it from their own go test:
 //

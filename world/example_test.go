@@ -8,7 +8,7 @@ import (
 	"github.com/snaprepo/conform/world"
 )
 
-// Load a world file (YAML or JSON, format of WORLD.md) and look instances up.
+// Load a world file (YAML or JSON, format of docs/world.md) and look instances up.
 func ExampleLoad() {
 	dir, _ := os.MkdirTemp("", "world")
 	defer os.RemoveAll(dir)

@@ -18,7 +18,7 @@ func TestBuiltinWorldLoadsAndHoldsEveryCase(t *testing.T) {
 	if w.Region != "cn-hangzhou" || len(w.Instances) == 0 || !strings.HasPrefix(w.Digest(), "sha256:") {
 		t.Fatalf("unexpected world: region %q, %d instances, digest %q", w.Region, len(w.Instances), w.Digest())
 	}
-	// WORLD.md's list, each as a (destination, source) pair and the decision the rules must reach.
+	// docs/world.md's list, each as a (destination, source) pair and the decision the rules must reach.
 	cases := []struct {
 		name, dest, src string
 		want            checks.Decision

@@ -26,6 +26,7 @@ Usage:
   conform serve   [flags]   run the reference implementation of the API
   conform run     [flags]   run the conformance suite against an implementation
   conform world init        print a commented world that exercises every requirement
+  conform requirements      print the requirement catalogue (docs/requirements.md)
   conform version           print the tool's and the requirement catalogue's versions
 
 Examples:
@@ -35,7 +36,7 @@ Examples:
 `
 
 // commands are the subcommands, for "did you mean".
-var commands = []string{"check", "serve", "run", "world", "version"}
+var commands = []string{"check", "serve", "run", "world", "requirements", "version"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -57,11 +58,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runVersion(args[1:], stdout, stderr)
 	case "world":
 		return runWorld(args[1:], stdout, stderr)
+	case "requirements":
+		return runRequirements(args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world or version)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
+	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world, requirements or version)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
 	return exitUsage
 }

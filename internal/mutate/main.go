@@ -5,7 +5,11 @@
 // counts the changes the tests catch. A change that compiles and passes every
 // test is a surviving mutant: a line no test holds to its meaning.
 //
-// Usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR...
+// Usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR[=TESTPKG,…]...
+//
+// A package whose tests live elsewhere names them after "=": the mutants of
+// ./internal/refserver are judged by ./server's tests with
+// ./internal/refserver=./server.
 //
 // A file named mutation-equivalent.txt in a package's directory lists the
 // survivors that cannot be caught, because the change does not change what
@@ -76,8 +80,13 @@ func main() {
 		filter = regexp.MustCompile(*run)
 	}
 	failed := false
-	for _, dir := range flag.Args() {
-		if err := mutatePackage(dir, *jobs, *timeout, filter); err != nil {
+	for _, arg := range flag.Args() {
+		dir, tests, _ := strings.Cut(arg, "=")
+		testPkgs := []string{"."}
+		if tests != "" {
+			testPkgs = strings.Split(tests, ",")
+		}
+		if err := mutatePackage(dir, testPkgs, *jobs, *timeout, filter); err != nil {
 			fmt.Fprintf(os.Stderr, "mutate %s: %v\n", dir, err)
 			failed = true
 		}
@@ -87,7 +96,7 @@ func main() {
 	}
 }
 
-func mutatePackage(dir string, jobs int, timeout time.Duration, filter *regexp.Regexp) error {
+func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duration, filter *regexp.Regexp) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -128,7 +137,7 @@ func mutatePackage(dir string, jobs int, timeout time.Duration, filter *regexp.R
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = outcome{m, test(m, abs, tmp, i, timeout)}
+			results[i] = outcome{m, test(m, abs, testPkgs, tmp, i, timeout)}
 		}()
 	}
 	wg.Wait()
@@ -223,7 +232,7 @@ func isStringConcat(x *ast.BinaryExpr) bool {
 }
 
 // test runs the package's tests with m applied through an overlay.
-func test(m mutant, abs, tmp string, i int, timeout time.Duration) string {
+func test(m mutant, abs string, testPkgs []string, tmp string, i int, timeout time.Duration) string {
 	src, err := os.ReadFile(m.file)
 	if err != nil {
 		return "not-compiled"
@@ -240,8 +249,12 @@ func test(m mutant, abs, tmp string, i int, timeout time.Duration) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-failfast", "-overlay="+overlay, ".")
+	args := append([]string{"test", "-count=1", "-failfast", "-overlay=" + overlay}, testPkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = abs
+	if len(testPkgs) > 1 || testPkgs[0] != "." {
+		cmd.Dir = "." // test packages are named from where the tool runs
+	}
 	out, err := cmd.CombinedOutput()
 	switch {
 	case err == nil:
