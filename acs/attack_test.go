@@ -304,8 +304,8 @@ func TestSignersSetWhatTheSDKsSet(t *testing.T) {
 	sts := acs.Credentials{AccessKeyID: creds.AccessKeyID, AccessKeySecret: creds.AccessKeySecret, SecurityToken: "sts-token"}
 	r := httptest.NewRequest("GET", "http://127.0.0.1:9280/openapi/instances", nil)
 	acs.SignV1(r, nil, sts, now)
-	if r.Header.Get("Accept") != "application/json" || r.Header.Get(acs.HeaderSecurityToken) != "sts-token" {
-		t.Errorf("SignV1 headers: %v", r.Header)
+	if r.Header.Get("Accept") != "application/json" || r.Header.Get(acs.HeaderSecurityToken) != "sts-token" || r.Header.Get(acs.HeaderContentMD5) != acs.ContentMD5(nil) {
+		t.Errorf("SignV1 headers (the classic SDK sends Content-MD5 on every request): %v", r.Header)
 	}
 	r = httptest.NewRequest("GET", "http://127.0.0.1:9280/openapi/instances", nil)
 	r.Header.Set("Accept", "application/xml")
