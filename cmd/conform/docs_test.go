@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -70,6 +71,55 @@ func TestEveryLinkResolvesInsideTheRepository(t *testing.T) {
 	for _, stale := range []string{"WORLD.md", "REQUIREMENTS.md", "SIGNING.md", "../shared"} {
 		if strings.Contains(texts.String(), stale) {
 			t.Errorf("a help text or source names %s, which a clone does not have", stale)
+		}
+	}
+}
+
+// The GitHub Actions recipe of docs/ci.md, run as written: its run: steps
+// (the install step excepted: the binary under test stands in for it) in a
+// shell, against a conform serve, with a world from conform world init.
+func TestTheCIRecipeRunsAsWritten(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/ci.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)## GitHub Actions\n\n```yaml\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/ci.md has no GitHub Actions workflow")
+	}
+	var steps []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+- run: (.+)$`).FindAllSubmatch(block[1], -1) {
+		step := string(m[1])
+		if strings.HasPrefix(step, "go install ") {
+			continue
+		}
+		steps = append(steps, step)
+	}
+	if len(steps) < 3 {
+		t.Fatalf("only %d run: steps in the workflow", len(steps))
+	}
+	dir := t.TempDir()
+	var world bytes.Buffer
+	if code := run([]string{"world", "init"}, &world, &bytes.Buffer{}); code != 0 {
+		t.Fatal("world init failed")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "world.yaml"), world.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--log-level", "error", "--world", filepath.Join(dir, "world.yaml"))
+	bin := filepath.Dir(conformBinary(t))
+	for _, step := range steps {
+		cmd := exec.Command("sh", "-ec", step)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"CONFORM_ENDPOINT="+s.url, "GITHUB_STEP_SUMMARY="+filepath.Join(dir, "step-summary.md"), "NO_COLOR=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("step %q: %v\n%s", step, err, out)
+		}
+	}
+	for _, f := range []string{"conform-junit.xml", "conform-summary.md", "conform-report.html", "conform-badge.svg", "step-summary.md"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("the recipe did not produce %s: %v", f, err)
 		}
 	}
 }
