@@ -21,7 +21,7 @@ const (
 )
 
 // Families, in report order: one spec file each in the suite.
-var familyOrder = []string{"request", "success", "errors", "rules", "auth", "robustness", "sdk"}
+var familyOrder = []string{"request", "success", "errors", "rules", "auth", "robustness", "sdk", "state"}
 
 // Requirement is one entry of the catalogue.
 type Requirement struct {

@@ -89,6 +89,8 @@ type Config struct {
 	Deadline time.Duration
 	// Exhaustive adds one spec per ordered (destination, source) pair.
 	Exhaustive bool
+	// Stateful is how many random sequences STATE-MODEL runs; default 20.
+	Stateful int
 	// LabelFilter is a Ginkgo label filter, e.g. "MUST" or "RULE-VERSION".
 	LabelFilter string
 	// RandomizeAll runs specs in random order; Seed fixes it.
@@ -138,6 +140,12 @@ func (c *Config) normalize() error {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return harness("endpoint %q is not an http(s) URL (want e.g. http://127.0.0.1:9280)", c.Endpoint)
+	}
+	if c.Stateful == 0 {
+		c.Stateful = 20
+	}
+	if c.Stateful < 0 {
+		return harness("stateful %d is negative (want e.g. 20)", c.Stateful)
 	}
 	if c.Deadline == 0 {
 		c.Deadline = 10 * time.Minute

@@ -69,6 +69,7 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 		e.robustnessSpecs()
 		e.sdkSpecs()
 		e.lifecycleSpecs()
+		e.stateSpecs()
 		if cfg.Exhaustive {
 			e.exhaustiveSpecs()
 		}

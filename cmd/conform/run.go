@@ -55,6 +55,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	signature := fs.String("signature", "v3", "default way of signing, as an official SDK does: v3, v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	exhaustive := fs.Bool("exhaustive", false, "add one spec per ordered (destination, source) pair of the world")
+	stateful := fs.Int("stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
 	labelFilter := fs.String("label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
 	junit := fs.String("junit-report", "", "write JUnit XML to this file")
 	jsonReport := fs.String("json-report", "", "write the JSON report to this file")
@@ -98,7 +99,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := suite.Config{
 		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: sig,
-		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
+		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, Stateful: *stateful, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
 		Verbose: *verbose, NoColor: *noColor || !terminal.Colour(stdout), DryRun: *dryRun,
 	}
 	if *endpoint == "" && !*dryRun {

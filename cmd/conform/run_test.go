@@ -61,7 +61,7 @@ func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
 			t.Errorf("%s is %s on the reference server", r.ID, r.State)
 		}
 	}
-	if rep.ToolVersion != "0.1.0-dev" || rep.CatalogueVersion != "1.3.0" {
+	if rep.ToolVersion != "0.1.0-dev" || rep.CatalogueVersion != "1.4.0" {
 		t.Errorf("JSON report versions: tool %q, catalogue %q", rep.ToolVersion, rep.CatalogueVersion)
 	}
 	x, _ := os.ReadFile(junit)
@@ -69,7 +69,7 @@ func TestRunPassesOnTheBuiltinReferenceServer(t *testing.T) {
 		t.Errorf("JUnit names must start with requirement IDs and carry the versions:\n%.600s", x)
 	}
 	s, _ := os.ReadFile(summary)
-	if !strings.Contains(string(s), "conform 0.1.0-dev, requirement catalogue 1.3.0") || !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
+	if !strings.Contains(string(s), "conform 0.1.0-dev, requirement catalogue 1.4.0") || !strings.Contains(string(s), "| ID | level | result | reason |") || !strings.Contains(string(s), "| RULE-VERSION | MUST | passed |") {
 		t.Errorf("summary:\n%s", s)
 	}
 }
@@ -176,6 +176,9 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 		{"ROA 1.0 nonce reuse accepted", refserver.Faults{ROANonceUnchecked: true}, "AUTH-REPLAY"},
 		{"alreadySetItems ignored", refserver.Faults{IgnoreAlreadySet: true}, "OK-ALTERNATIVES"},
 		{"another account's source answered 403 with its account", refserver.Faults{OtherSourceRevealed: true}, "AUTH-TENANT"},
+		{"a destination's fourth repository is lost", refserver.Faults{LoseFourthRepo: true}, "STATE-MODEL"},
+		{"a list shows another destination's repositories", refserver.Faults{ListLeaks: true}, "STATE-MODEL"},
+		{"a pair once deleted cannot be added again", refserver.Faults{ReAddRefused: true}, "STATE-MODEL"},
 	}
 	var mu sync.Mutex
 	table := map[string]string{}

@@ -45,6 +45,9 @@ type Faults struct {
 	ROANonceUnchecked    bool // accepts a reused nonce in ROA 1.0 (ACS3 is checked)
 	IgnoreAlreadySet     bool // ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says
 	OtherSourceRevealed  bool // another account's source gets 403 naming its account, not the missing-source answer
+	LoseFourthRepo       bool // a destination's fourth repository is answered success and never stored
+	ListLeaks            bool // ListSnapshotReposByInstanceId also lists the repositories of the destination listed before
+	ReAddRefused         bool // a pair once deleted is refused ever after
 }
 
 // hashUnchecked is the check of the NoContentHashCheck fault: an ACS3

@@ -126,6 +126,10 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		return
 	}
 	v := s.evaluate(destID, dest, srcID, src)
+	if s.cfg.Faults.ReAddRefused && s.deleted.Has(destID, srcID) {
+		s.fail(x, apierror.RepoAlreadyExists)
+		return
+	}
 	switch v.Decision() {
 	case checks.Compatible:
 		if _, err := s.store.Add(destID, srcID); err != nil {
@@ -215,7 +219,11 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 	}
 	items := []repoItem{}
 	if !s.cfg.Faults.ListOmits {
-		for _, src := range s.store.List(destID) {
+		sources := s.store.List(destID)
+		if s.cfg.Faults.ListLeaks {
+			sources = append(sources, s.store.List(s.lastListed.Swap(destID))...)
+		}
+		for _, src := range sources {
 			items = append(items, newRepoItem(src))
 		}
 	}
@@ -249,6 +257,9 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		}
 	default:
 		removed, err = s.store.Delete(destID, src)
+		if removed && s.cfg.Faults.ReAddRefused {
+			s.deleted.Add(destID, src)
+		}
 	}
 	switch {
 	case err != nil:

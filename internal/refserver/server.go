@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/snaprepo/conform/acs"
@@ -60,6 +61,25 @@ type Server struct {
 	// byAccount indexes the instances of this region by account, in the
 	// world's order, for ListInstance.
 	byAccount map[string][]int
+	// State of planted faults only: the destination listed last
+	// (ListLeaks) and the pairs deleted (ReAddRefused).
+	lastListed swapString
+	deleted    *Store
+}
+
+// swapString is a string swapped atomically.
+type swapString struct {
+	mu sync.Mutex
+	s  string
+}
+
+// Swap stores s and returns the string stored before.
+func (w *swapString) Swap(s string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	old := w.s
+	w.s = s
+	return old
 }
 
 // New builds a Server from its config.
@@ -83,6 +103,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.store = store
+	s.deleted, _ = OpenStore("", nil, &Faults{})
 	s.byAccount = map[string][]int{}
 	for i := range cfg.World.Instances {
 		if in := &cfg.World.Instances[i]; in.Region == cfg.Region {

@@ -112,6 +112,9 @@ func (s *Store) Add(dest, src string) (added bool, err error) {
 	if slices.Contains(s.repos[dest], src) && !s.faults.DuplicateOnRepeat {
 		return false, nil
 	}
+	if s.faults.LoseFourthRepo && len(s.repos[dest]) == 3 {
+		return true, nil
+	}
 	return true, s.change(dest, append(slices.Clone(s.repos[dest]), src))
 }
 
