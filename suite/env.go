@@ -375,10 +375,26 @@ func (e *env) countOf(ctx context.Context, dest, source string) int {
 	return n
 }
 
-// documented is the API error the oracle expects, when it is documented.
+// documented is the API error the oracle expects when it is documented and
+// the only one possible: the order in which an implementation checks the
+// rules is not documented, so when several rules refuse a pair, any of
+// their refusals may come first and only a 4xx envelope is demanded.
 func documented(v *checks.Verdict) string {
-	if e := v.APIError(); e != nil && e.Documented {
+	failing := 0
+	for _, r := range v.Results {
+		if r.Outcome == checks.Fail {
+			failing++
+		}
+	}
+	if e := v.APIError(); e != nil && e.Documented && failing == 1 {
 		return e.Code
 	}
 	return ""
+}
+
+// sourceStatusOpen reports whether the rules accept a pair whose source is
+// not active: the documentation names only the destination's status, so an
+// implementation may accept or refuse it.
+func sourceStatusOpen(v *checks.Verdict) bool {
+	return v.Compatible() && v.Source != nil && v.Source.Status != checks.StatusActive
 }

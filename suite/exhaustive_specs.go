@@ -35,7 +35,7 @@ func (e *env) exhaustiveSpecs() {
 						Skip("the oracle cannot decide this pair: " + v.Message(v.Deciding()))
 					}
 					resp := e.add(ctx, e.client, apiclient.AddJSON(d, s), p)
-					if v.Decision() == checks.Compatible && v.Source.Status != checks.StatusActive {
+					if sourceStatusOpen(&v) {
 						// The documentation says nothing of the source's own
 						// status: accepting and refusing both pass.
 						if resp.Status != 200 {

@@ -182,6 +182,11 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 		v := e.cases.expect(d.ID, s.ID)
 		return apiclient.AddJSON(d.ID, s.ID), func(resp *apiclient.Response) string {
 			switch {
+			case sourceStatusOpen(&v) && resp.Status != 200:
+				// Refusing a source for its own status is the implementation's choice.
+				if resp.Status < 400 || resp.Status > 499 || len(envelopeProblems(resp)) > 0 {
+					return fmt.Sprintf("adding %s (%s) to %s answered %d: want success or a 4xx envelope", s.ID, s.Status, d.ID, resp.Status)
+				}
 			case !v.Compatible():
 				if resp.Status < 400 || resp.Status > 499 || len(envelopeProblems(resp)) > 0 {
 					return fmt.Sprintf("adding %s to %s must be refused with a 4xx envelope (%s)", s.ID, d.ID, v.Message(v.Deciding()))
