@@ -108,3 +108,34 @@ func goQueryFormOnly(r *http.Request, secret string) bool {
 	}
 	return false
 }
+
+// hidden reports whether id is an instance of another account in this
+// region, for the RevealOtherAccount fault.
+func (s *Server) hidden(account, id string) bool {
+	inst := s.world.Instance(id)
+	return inst != nil && inst.Account != account && inst.Region == s.region
+}
+
+// known reports whether a path and method name an operation, for the
+// UnknownPathOK fault.
+func known(segs []string, method string) bool {
+	if len(segs) == 2 && segs[0] == "openapi" && (segs[1] == "instances" || segs[1] == "regions") {
+		return method == http.MethodGet
+	}
+	if len(segs) < 3 || len(segs) > 4 || segs[0] != "openapi" || segs[1] != "instances" {
+		return false
+	}
+	tail := ""
+	if len(segs) == 4 {
+		tail = segs[3]
+	}
+	switch tail {
+	case "":
+		return method == http.MethodGet
+	case "snapshot-repos":
+		return method == http.MethodGet || method == http.MethodPost || method == http.MethodDelete
+	case "alternative-snapshot-repos":
+		return method == http.MethodGet
+	}
+	return false
+}

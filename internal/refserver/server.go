@@ -266,30 +266,6 @@ func credentialOf(auth string) string {
 	return ""
 }
 
-// known reports whether a path and method name an operation, for the
-// UnknownPathOK fault.
-func known(segs []string, method string) bool {
-	if len(segs) == 2 && segs[0] == "openapi" && (segs[1] == "instances" || segs[1] == "regions") {
-		return method == http.MethodGet
-	}
-	if len(segs) < 3 || len(segs) > 4 || segs[0] != "openapi" || segs[1] != "instances" {
-		return false
-	}
-	tail := ""
-	if len(segs) == 4 {
-		tail = segs[3]
-	}
-	switch tail {
-	case "":
-		return method == http.MethodGet
-	case "snapshot-repos":
-		return method == http.MethodGet || method == http.MethodPost || method == http.MethodDelete
-	case "alternative-snapshot-repos":
-		return method == http.MethodGet
-	}
-	return false
-}
-
 // route dispatches on the escaped path, segment by segment: the standard
 // mux would clean ".." into a redirect and split "%2F", and both must reach
 // the handlers as instance IDs to be refused with an envelope.
@@ -405,11 +381,4 @@ func (s *Server) destination(account, id string) *checks.Instance {
 		return nil
 	}
 	return inst
-}
-
-// hidden reports whether id is an instance of another account in this
-// region: the answer must not differ from a missing instance's.
-func (s *Server) hidden(account, id string) bool {
-	inst := s.world.Instance(id)
-	return inst != nil && inst.Account != account && inst.Region == s.region
 }

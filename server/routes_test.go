@@ -1,0 +1,145 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/server"
+	"github.com/snaprepo/conform/world"
+)
+
+// Every method and path that is not an operation gets 404 with an
+// envelope; every operation is reached by its own method only.
+func TestOnlyTheOperationsAreRouted(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/openapi/regions", 200},
+		{"GET", "/openapi/instances", 200},
+		{"GET", "/openapi/instances/" + dest710, 200},
+		{"GET", "/openapi/instances/" + dest710 + "/snapshot-repos", 200},
+		{"GET", "/openapi/instances/" + dest710 + "/alternative-snapshot-repos", 200},
+		{"POST", "/openapi/regions", 404},
+		{"DELETE", "/openapi/instances", 404},
+		{"POST", "/openapi/instances/" + dest710, 404},
+		{"PUT", "/openapi/instances/" + dest710 + "/snapshot-repos", 404},
+		{"POST", "/openapi/instances/" + dest710 + "/alternative-snapshot-repos", 404},
+		{"GET", "/openapi/instances/" + dest710 + "/snapshot-repos/extra", 404},
+		{"GET", "/openapi/instances/" + dest710 + "/other", 404},
+		{"GET", "/openapi/nothing", 404},
+		{"GET", "/other/instances", 404},
+		{"GET", "/openapi", 404},
+		{"GET", "/", 404},
+	} {
+		resp := do(t, c, &apiclient.Request{Method: tt.method, Path: tt.path})
+		if tt.status == 200 {
+			if resp.Status != 200 {
+				t.Errorf("%s %s: %s", tt.method, tt.path, resp)
+			}
+			continue
+		}
+		assertEnvelope(t, resp, 404, "InvalidAction.NotFound")
+	}
+}
+
+func TestListInstanceRefusesPagesOutOfRange(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	for _, q := range []url.Values{{"page": {"0"}}, {"size": {"0"}}, {"size": {"101"}}, {"page": {"x"}}, {"page": {"1048577"}}} {
+		assertEnvelope(t, do(t, c, &apiclient.Request{Method: "GET", Path: "/openapi/instances", Query: q}), 400, "InvalidParameter")
+	}
+	for _, q := range []url.Values{{"page": {"1"}, "size": {"1"}}, {"size": {"100"}}, {"page": {"1048576"}}} {
+		if resp := do(t, c, &apiclient.Request{Method: "GET", Path: "/openapi/instances", Query: q}); resp.Status != 200 {
+			t.Errorf("%v: %s", q, resp)
+		}
+	}
+}
+
+func TestDescribeRegionsListsEachRegionOnce(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	resp := do(t, client(ts, ts.URL, apiclient.SignV3), &apiclient.Request{Method: "GET", Path: "/openapi/regions"})
+	var body struct {
+		Result []struct {
+			RegionID string `json:"regionId"`
+		} `json:"Result"`
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range body.Result {
+		ids = append(ids, r.RegionID)
+	}
+	if strings.Join(ids, ",") != "cn-hangzhou,cn-beijing" {
+		t.Errorf("regions %v, want cn-hangzhou and cn-beijing once each", ids)
+	}
+}
+
+func TestAlternativesLeaveOutReferencedSourcesByDefault(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	if resp := do(t, c, apiclient.AddJSON(dest710, src74)); resp.Status != 200 {
+		t.Fatal(resp)
+	}
+	r := apiclient.Alternatives(dest710, false)
+	r.Query = nil // no alreadySetItems at all: false
+	repos, _ := do(t, c, r).Repos()
+	for _, rp := range repos {
+		if rp.RepoPath == src74 {
+			t.Errorf("%s offered though referenced and alreadySetItems absent", src74)
+		}
+	}
+	bad := apiclient.Alternatives(dest710, false)
+	bad.Query.Set("alreadySetItems", "maybe")
+	assertEnvelope(t, do(t, c, bad), 400, "InvalidParameter")
+}
+
+// A world AccessKey without a secret cannot sign: it is unknown to the
+// server, whatever the request says.
+func TestAKeyWithoutASecretIsUnknown(t *testing.T) {
+	f := &world.File{Region: "cn-hangzhou", Accounts: []world.Account{{ID: "1", AccessKeys: []world.AccessKey{{ID: "LTAI5tNoSecret00001"}}}},
+		Instances: []world.InstanceRecord{{ID: "es-cn-a", Account: "1", Region: "cn-hangzhou", Version: "7.10.0"}}}
+	w, err := world.FromFile("w", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := start(t, server.Options{World: w})
+	c := apiclient.New(ts.URL, acs.Credentials{AccessKeyID: "LTAI5tNoSecret00001", AccessKeySecret: ""}, apiclient.SignV3, 0)
+	assertEnvelope(t, do(t, c, apiclient.Describe("es-cn-a")), 404, "InvalidAccessKeyId.NotFound")
+}
+
+func TestBodiesThatAreNotOneJSONObjectAreInvalid(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	for _, body := range []string{`["x"]`, `{"repoPath":"` + src74 + `"`, `"x"`, `{"repoPath":"` + src74 + `",}`} {
+		r := apiclient.AddJSON(dest710, src74)
+		r.Body = []byte(body)
+		assertEnvelope(t, do(t, c, r), 400, "InvalidParameter")
+	}
+	form := apiclient.AddForm(dest710, src74)
+	form.Body = []byte("body=%zz")
+	assertEnvelope(t, do(t, c.With(primary, apiclient.SignV1), form), 400, "InvalidParameter")
+}
+
+func TestAStateFileOfAnotherFormatIsRefusedAndKept(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "repos.json")
+	if err := os.WriteFile(path, []byte(`{"format":"something-else","repos":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.New(server.Options{World: builtin(t), DataDir: dir}); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("a state file of another format: %v", err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "something-else") {
+		t.Errorf("the state file was touched: %s", b)
+	}
+}
