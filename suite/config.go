@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -91,6 +92,9 @@ type Config struct {
 	Exhaustive bool
 	// Stateful is how many random sequences STATE-MODEL runs; default 20.
 	Stateful int
+	// Parallel is how many pairs the exhaustive run has in flight at once;
+	// default the number of CPUs.
+	Parallel int
 	// LabelFilter is a Ginkgo label filter, e.g. "MUST" or "RULE-VERSION".
 	LabelFilter string
 	// RandomizeAll runs specs in random order; Seed fixes it.
@@ -140,6 +144,12 @@ func (c *Config) normalize() error {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return harness("endpoint %q is not an http(s) URL (want e.g. http://127.0.0.1:9280)", c.Endpoint)
+	}
+	if c.Parallel == 0 {
+		c.Parallel = runtime.NumCPU()
+	}
+	if c.Parallel < 0 {
+		return harness("parallel %d is negative (want e.g. %d)", c.Parallel, runtime.NumCPU())
 	}
 	if c.Stateful == 0 {
 		c.Stateful = 20

@@ -274,6 +274,13 @@ func envelopeProblems(resp *apiclient.Response) problems {
 // expectSuccess wants 200, application/json, Result true and a RequestId.
 func expectSuccess(resp *apiclient.Response) {
 	GinkgoHelper()
+	successProblems(resp).check(resp, wantSuccess)
+}
+
+const wantSuccess = "success: 200, application/json, Result true, a RequestId"
+
+// successProblems is every way resp falls short of a success answer.
+func successProblems(resp *apiclient.Response) problems {
 	var p problems
 	if resp.Status != 200 {
 		p.add("status %d, want 200", resp.Status)
@@ -289,7 +296,7 @@ func expectSuccess(resp *apiclient.Response) {
 	if s, ok := fields["RequestId"].(string); !ok || s == "" {
 		p.add("RequestId is not a non-empty string")
 	}
-	p.check(resp, "success: 200, application/json, Result true, a RequestId")
+	return p
 }
 
 func orNone(raw json.RawMessage) string {
@@ -302,6 +309,18 @@ func orNone(raw json.RawMessage) string {
 // expectRefused wants a 4xx with a full envelope, and the code when given.
 func expectRefused(resp *apiclient.Response, code string) {
 	GinkgoHelper()
+	refusedProblems(resp, code).check(resp, wantRefused(code))
+}
+
+func wantRefused(code string) string {
+	if code != "" {
+		return "a refusal: 4xx and an error envelope with Code " + code
+	}
+	return "a refusal: 4xx and an error envelope"
+}
+
+// refusedProblems is every way resp falls short of a refusal.
+func refusedProblems(resp *apiclient.Response, code string) problems {
 	p := envelopeProblems(resp)
 	if resp.Status < 400 || resp.Status > 499 {
 		p.add("status %d, want 4xx", resp.Status)
@@ -309,16 +328,17 @@ func expectRefused(resp *apiclient.Response, code string) {
 	if code != "" && resp.Code != code {
 		p.add("Code %q, want %q", resp.Code, code)
 	}
-	want := "a refusal: 4xx and an error envelope"
-	if code != "" {
-		want += " with Code " + code
-	}
-	p.check(resp, want)
+	return p
 }
 
 // expectError wants exactly the documented status, code and message.
 func expectError(resp *apiclient.Response, status int, code, message string) {
 	GinkgoHelper()
+	errorProblems(resp, status, code, message).check(resp, fmt.Sprintf("%d %s %q", status, code, message))
+}
+
+// errorProblems is every way resp differs from a documented error.
+func errorProblems(resp *apiclient.Response, status int, code, message string) problems {
 	p := envelopeProblems(resp)
 	if resp.Status != status {
 		p.add("status %d, want %d", resp.Status, status)
@@ -329,7 +349,7 @@ func expectError(resp *apiclient.Response, status int, code, message string) {
 	if resp.Message != message {
 		p.add("Message %q, want %q", resp.Message, message)
 	}
-	p.check(resp, fmt.Sprintf("%d %s %q", status, code, message))
+	return p
 }
 
 // listed is the sources dest references, per ListSnapshotReposByInstanceId.

@@ -1,7 +1,11 @@
 package suite
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -9,53 +13,145 @@ import (
 	"github.com/snaprepo/conform/checks"
 )
 
-// exhaustiveSpecs adds one spec per ordered (destination, source) pair of
-// the world, each compared with the oracle and labelled with the requirement
-// that decides it.
+// maxListedPairs is how many disagreeing pairs one failure lists; the rest
+// are counted.
+const maxListedPairs = 20
+
+// exhaustiveSpecs compares every ordered (destination, source) pair of the
+// world with the oracle. Pairs are not one spec each: per destination and
+// per requirement that decides its pairs there is one spec, whose pairs are
+// found when it runs and sent through a bounded pool of workers, so memory
+// does not grow with the number of pairs and the implementation, not the
+// suite, sets the pace. Every disagreeing pair is reported, with the
+// oracle's reason.
 func (e *env) exhaustiveSpecs() {
 	Describe("exhaustive", func() {
 		w := e.cfg.World
 		for i := range w.Instances {
-			for j := range w.Instances {
-				d, s := w.Instances[i].ID, w.Instances[j].ID
-				v := e.cases.expect(d, s)
-				id := "OK-CREATED"
-				if k := v.Deciding(); k >= 0 {
-					id = checks.Rules()[k].ID
-				}
-				if _, known := e.cat.Lookup(id); !known {
-					id = "OK-CREATED"
-				}
-				It(title(fmt.Sprintf("%s ← %s is %s", d, s, v.Decision()), id), e.req(id), func(ctx SpecContext) {
-					p := pair{Dest: d, Source: s, Why: "exhaustive"}
-					if e.cases.existing[[2]string{d, s}] {
-						Skip("the world's repos already hold this pair")
+			d := w.Instances[i].ID
+			for _, id := range e.decidingIDs(d) {
+				It(title(fmt.Sprintf("every pair with destination %s the oracle decides by %s", d, id), id), e.req(id), func(ctx SpecContext) {
+					if e.cfg.DryRun {
+						planned()
 					}
-					if v.Decision() == checks.Undecided {
-						Skip("the oracle cannot decide this pair: " + v.Message(v.Deciding()))
-					}
-					resp := e.add(ctx, e.client, apiclient.AddJSON(d, s), p)
-					if sourceStatusOpen(&v) {
-						// The documentation says nothing of the source's own
-						// status: accepting and refusing both pass.
-						if resp.Status != 200 {
-							expectRefused(resp, "")
-							e.expectNothingCreated(ctx, p)
+					if bad := e.comparePairs(ctx, d, id); len(bad) > 0 {
+						shown := bad[:min(len(bad), maxListedPairs)]
+						more := ""
+						if len(bad) > len(shown) {
+							more = fmt.Sprintf("\n  … and %d more", len(bad)-len(shown))
 						}
-						return
+						fail(fmt.Sprintf("[%s] %d pair(s) with destination %s disagree with the oracle:\n  - %s%s", ids(), len(bad), d, strings.Join(shown, "\n  - "), more))
 					}
-					if v.Decision() == checks.Compatible {
-						expectSuccess(resp)
-						return
-					}
-					if code := documented(&v); code != "" {
-						want := v.APIError()
-						expectError(resp, want.Status, code, want.Message)
-						return
-					}
-					expectRefused(resp, "")
 				})
 			}
 		}
 	})
+}
+
+// decidingIDs are the requirements that decide the pairs with destination
+// d: the deciding rule's ID, OK-CREATED for compatible pairs; a rule without
+// a requirement of the catalogue counts as OK-CREATED.
+func (e *env) decidingIDs(d string) []string {
+	var out []string
+	w := e.cfg.World
+	for j := range w.Instances {
+		id, _, ok := e.pairCase(d, w.Instances[j].ID)
+		if ok && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// pairCase is the requirement that decides (d, s) and the oracle's verdict;
+// ok is false for pairs the exhaustive run leaves out: repositories of the
+// world, and pairs the oracle cannot decide.
+func (e *env) pairCase(d, s string) (string, checks.Verdict, bool) {
+	v := e.cases.expect(d, s)
+	if e.cases.existing[[2]string{d, s}] || v.Decision() == checks.Undecided {
+		return "", v, false
+	}
+	id := "OK-CREATED"
+	if k := v.Deciding(); k >= 0 {
+		id = checks.Rules()[k].ID
+	}
+	if _, known := e.cat.Lookup(id); !known {
+		id = "OK-CREATED"
+	}
+	return id, v, true
+}
+
+// comparePairs sends AddSnapshotRepo for every pair of destination d that
+// requirement id decides, with cfg.Parallel workers, and returns each
+// disagreement as a sentence naming the pair, what the oracle expects and
+// why, and what came back. A pair the implementation accepted is deleted
+// again before the next.
+func (e *env) comparePairs(ctx context.Context, d, id string) []string {
+	w := e.cfg.World
+	work := make(chan int)
+	var mu sync.Mutex
+	var bad []string
+	var wg sync.WaitGroup
+	for range max(1, e.cfg.Parallel) {
+		wg.Go(func() {
+			for j := range work {
+				s := w.Instances[j].ID
+				_, v, _ := e.pairCase(d, s)
+				if why := e.comparePair(ctx, d, s, &v); why != "" {
+					mu.Lock()
+					bad = append(bad, why)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for j := range w.Instances {
+		if pid, _, ok := e.pairCase(d, w.Instances[j].ID); ok && pid == id {
+			select {
+			case work <- j:
+			case <-ctx.Done():
+			}
+		}
+	}
+	close(work)
+	wg.Wait()
+	slices.Sort(bad)
+	return bad
+}
+
+// comparePair is "" when the implementation answers (d, s) as the oracle
+// says, else what went wrong.
+func (e *env) comparePair(ctx context.Context, d, s string, v *checks.Verdict) string {
+	resp, err := e.client.Do(ctx, apiclient.AddJSON(d, s))
+	if err != nil {
+		return fmt.Sprintf("%s ← %s: %v", d, s, err)
+	}
+	if resp.Status == 200 && e.cfg.has(CapDelete) {
+		e.client.Do(ctx, apiclient.Delete(d, s))
+	}
+	var p problems
+	want := ""
+	switch {
+	case sourceStatusOpen(v):
+		// The documentation says nothing of the source's own status:
+		// accepting and refusing both pass.
+		if resp.Status != 200 {
+			p, want = refusedProblems(resp, ""), "success, or "+wantRefused("")
+		}
+	case v.Compatible():
+		p, want = successProblems(resp), wantSuccess
+	case documented(v) != "":
+		e := v.APIError()
+		p, want = errorProblems(resp, e.Status, e.Code, e.Message), fmt.Sprintf("%d %s %q", e.Status, e.Code, e.Message)
+	default:
+		p, want = refusedProblems(resp, ""), wantRefused("")
+	}
+	if len(p) == 0 {
+		return ""
+	}
+	reason := "compatible"
+	if k := v.Deciding(); k >= 0 {
+		reason = v.Message(k)
+	}
+	return fmt.Sprintf("%s ← %s: want %s (%s); got %d Code %q: %s", d, s, want, reason, resp.Status, resp.Code, strings.Join(p, "; "))
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	exhaustive := fs.Bool("exhaustive", false, "add one spec per ordered (destination, source) pair of the world")
 	stateful := fs.Int("stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "with --exhaustive: pairs in flight at once")
 	labelFilter := fs.String("label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
 	junit := fs.String("junit-report", "", "write JUnit XML to this file")
 	jsonReport := fs.String("json-report", "", "write the JSON report to this file")
@@ -99,7 +101,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := suite.Config{
 		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: sig,
-		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, Stateful: *stateful, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
+		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, Stateful: *stateful, Parallel: *parallel, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
 		Verbose: *verbose, NoColor: *noColor || !terminal.Colour(stdout), DryRun: *dryRun,
 	}
 	if *endpoint == "" && !*dryRun {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -218,4 +219,33 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 		fmt.Fprintf(&b, "  %-40s %s\n", f.name, table[f.name])
 	}
 	t.Log(b.String())
+}
+
+// An exhaustive run against a server that does not check regions names
+// every pair it got wrong, not only the first, each with the oracle's reason.
+func TestExhaustiveReportsEveryDisagreeingPair(t *testing.T) {
+	w, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := refserver.New(refserver.Config{World: w, Auth: true, Faults: refserver.Faults{IgnoreRegion: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	code, out, rep := conformRun(t, "--endpoint", ts.URL, "--exhaustive", "--label-filter", "RULE-SAME-REGION", "--parallel", "4")
+	if code != 1 || !slices.Contains(rep.Failed, "RULE-SAME-REGION") {
+		t.Fatalf("exit %d, failed %v\n%s", code, rep.Failed, out)
+	}
+	// The cn-beijing source is refused by region for every destination of
+	// cn-hangzhou it is not newer than: each is a line of its own.
+	lines := regexp.MustCompile(`(?m)^\s+- (es-cn-\S+) ← es-cn-cfbeijing0000001: want a refusal.*source es-cn-cfbeijing0000001 is in cn-beijing`).FindAllStringSubmatch(out, -1)
+	dests := map[string]bool{}
+	for _, l := range lines {
+		dests[l[1]] = true
+	}
+	if len(dests) < 5 {
+		t.Errorf("only %d disagreeing pairs named:\n%s", len(dests), out)
+	}
 }
