@@ -143,3 +143,32 @@ func TestAStateFileOfAnotherFormatIsRefusedAndKept(t *testing.T) {
 		t.Errorf("the state file was touched: %s", b)
 	}
 }
+
+func TestAPercentEncodedInstanceIDIsTheInstance(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	encoded := "/openapi/instances/" + strings.TrimSuffix(dest710, "1") + "%31"
+	if resp := do(t, c, &apiclient.Request{Method: "GET", Path: encoded}); resp.Status != 200 || !strings.Contains(string(resp.Body), dest710) {
+		t.Errorf("GET %s: %s", encoded, resp)
+	}
+}
+
+func TestAFormBodyThatDoesNotParseIsRefusedEvenWithABodyField(t *testing.T) {
+	srv, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV1)
+	r := apiclient.AddForm(dest710, src74)
+	r.Body = append(r.Body, "&x=%zz"...)
+	assertEnvelope(t, do(t, c, r), 400, "InvalidParameter")
+	if got := srv.Repos(dest710); len(got) != 0 {
+		t.Errorf("created %v", got)
+	}
+}
+
+func TestANewDataDirHoldsTheWorldsRepositoriesAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	start(t, server.Options{DataDir: dir})
+	b, err := os.ReadFile(filepath.Join(dir, "repos.json"))
+	if err != nil || !strings.Contains(string(b), "es-cn-cf85src00000001") {
+		t.Errorf("repos.json after start: %v %s", err, b)
+	}
+}

@@ -132,7 +132,7 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 	}
 	switch v.Decision() {
 	case checks.Compatible:
-		if _, err := s.store.Add(destID, srcID); err != nil {
+		if err := s.store.Add(destID, srcID); err != nil {
 			s.log.Error("persisting a repository failed", "error", err)
 			s.fail(x, apierror.InternalError)
 			return

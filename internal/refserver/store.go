@@ -102,34 +102,34 @@ func (s *Store) Has(dest, src string) bool {
 	return slices.Contains(s.repos[dest], src)
 }
 
-// Add makes dest reference src; added is false when it already did.
-func (s *Store) Add(dest, src string) (added bool, err error) {
+// Add makes dest reference src, once: adding what is there changes nothing.
+func (s *Store) Add(dest, src string) error {
 	if s.faults.RaceOnConcurrentAdd {
 		return s.racyAdd(dest, src)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if slices.Contains(s.repos[dest], src) && !s.faults.DuplicateOnRepeat {
-		return false, nil
+		return nil
 	}
 	if s.faults.LoseFourthRepo && len(s.repos[dest]) == 3 {
-		return true, nil
+		return nil
 	}
-	return true, s.change(dest, append(slices.Clone(s.repos[dest]), src))
+	return s.change(dest, append(slices.Clone(s.repos[dest]), src))
 }
 
 // racyAdd is the planted fault: check and insert under separate locks.
-func (s *Store) racyAdd(dest, src string) (bool, error) {
+func (s *Store) racyAdd(dest, src string) error {
 	s.mu.Lock()
 	exists := slices.Contains(s.repos[dest], src)
 	s.mu.Unlock()
 	if exists {
-		return false, nil
+		return nil
 	}
 	time.Sleep(100 * time.Millisecond) // a slow store widens the window, as under load
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return true, s.change(dest, append(slices.Clone(s.repos[dest]), src))
+	return s.change(dest, append(slices.Clone(s.repos[dest]), src))
 }
 
 // Delete removes src from dest; removed is false when it was not there.
