@@ -75,19 +75,21 @@ type Rule struct {
 // AdvisoryRestore is the ID of the advisory rule about restoring indices.
 const AdvisoryRestore = "RESTORE-COMPAT"
 
-// ruleCount is fixed so a Verdict holds its results without allocating.
-const ruleCount = 10
+// ruleCount is the number of rules, a constant so that a Verdict holds its
+// results in an array, without allocating.
+const ruleCount = len(rules)
 
-// Indexes in rules of the rules whose sentences need more than their reason.
-const (
-	destExistsRule   = 0
-	sourceExistsRule = 3
-	kernelRule       = 8
+// Indexes in rules of the rules whose sentences need more than their reason,
+// found by ID.
+var (
+	destExistsRule   = RuleIndex("ERR-INSTANCE-NOT-FOUND")
+	sourceExistsRule = RuleIndex("RULE-SOURCE-EXISTS")
+	kernelRule       = RuleIndex("RULE-KERNEL-6.7")
 )
 
 // rules in the order the platform checks them: the first failure decides the
 // API error.
-var rules = [ruleCount]Rule{
+var rules = [...]Rule{
 	{ID: "ERR-INSTANCE-NOT-FOUND", Title: "destination exists", Refusal: apierror.InstanceNotFound, decide: destExists},
 	{ID: "ERR-INSTANCE-ACTIVATING", Title: "destination is not activating", Refusal: apierror.InstanceActivating, decide: destNotActivating},
 	{ID: "ERR-INSTANCE-INACTIVE", Title: "destination is active", Refusal: apierror.InstanceNotActive, decide: destActive},

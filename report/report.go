@@ -115,6 +115,9 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 				ids = append(ids, l)
 			}
 		}
+		if len(ids) == 0 {
+			continue // a spec of the embedding suite, not conform's
+		}
 		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime}
 		switch {
 		case s.State == types.SpecStatePassed:

@@ -17,13 +17,13 @@ func (e *env) authSpecs() {
 	Describe("auth", func() {
 		BeforeEach(func() { e.need(CapAuth) })
 
-		It(title("a request with no signature is refused and creates nothing", "AUTH-REQUIRED"), e.req("AUTH-REQUIRED"), func(ctx SpecContext) {
+		e.it("AUTH-REQUIRED", "a request with no signature is refused and creates nothing", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			expectRefused(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.Unsigned), apiclient.AddJSON(p.Dest, p.Source), p), "")
 			e.expectNothingCreated(ctx, p)
 		})
 
-		DescribeTable(title("a request signed with the wrong secret is refused with SignatureDoesNotMatch", "AUTH-BAD-SIGNATURE"),
+		e.table("AUTH-BAD-SIGNATURE", "a request signed with the wrong secret is refused with SignatureDoesNotMatch",
 			func(ctx SpecContext, sig apiclient.Signature) {
 				p := use(e.cases.compatible())
 				wrong := *e.cfg.Credentials
@@ -31,27 +31,27 @@ func (e *env) authSpecs() {
 				expectRefused(e.add(ctx, e.client.With(wrong, sig), apiclient.AddJSON(p.Dest, p.Source), p), apierror.SignatureDoesNotMatch.Code)
 				e.expectNothingCreated(ctx, p)
 			},
-			Entry("ACS3-HMAC-SHA256", e.req("AUTH-BAD-SIGNATURE"), apiclient.SignV3),
-			Entry("ROA 1.0", e.req("AUTH-BAD-SIGNATURE"), apiclient.SignV1),
+			Entry("ACS3-HMAC-SHA256", apiclient.SignV3),
+			Entry("ROA 1.0", apiclient.SignV1),
 		)
 
-		It(title("an unknown AccessKeyId is refused with InvalidAccessKeyId.NotFound", "AUTH-UNKNOWN-KEY"), e.req("AUTH-UNKNOWN-KEY"), func(ctx SpecContext) {
+		e.it("AUTH-UNKNOWN-KEY", "an unknown AccessKeyId is refused with InvalidAccessKeyId.NotFound", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			nobody := acs.Credentials{AccessKeyID: "LTAI5tConformNobody" + acs.NewNonce()[:6], AccessKeySecret: "nobody"}
 			expectRefused(e.add(ctx, e.client.With(nobody, e.cfg.Signature), apiclient.AddJSON(p.Dest, p.Source), p), apierror.UnknownAccessKey.Code)
 		})
 
-		It(title("ROA signature 1.0 as the classic SDK sends it (form body, Content-MD5, no nonce) is accepted", "AUTH-V1"), e.req("AUTH-V1"), func(ctx SpecContext) {
+		e.it("AUTH-V1", "ROA signature 1.0 as the classic SDK sends it (form body, Content-MD5, no nonce) is accepted", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV1), apiclient.AddForm(p.Dest, p.Source), p))
 		})
 
-		It(title("ACS3-HMAC-SHA256 as current SDKs send it is accepted", "AUTH-V3"), e.req("AUTH-V3"), func(ctx SpecContext) {
+		e.it("AUTH-V3", "ACS3-HMAC-SHA256 as current SDKs send it is accepted", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client.With(*e.cfg.Credentials, apiclient.SignV3), apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		It(title("an ACS3 body that does not match x-acs-content-sha256 is refused and creates nothing", "AUTH-CONTENT-HASH"), e.req("AUTH-CONTENT-HASH"), func(ctx SpecContext) {
+		e.it("AUTH-CONTENT-HASH", "an ACS3 body that does not match x-acs-content-sha256 is refused and creates nothing", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			r := apiclient.AddJSON(p.Dest, p.Source)
 			signedFor := apiclient.RepoBody(e.cases.unknownSource)
@@ -64,7 +64,7 @@ func (e *env) authSpecs() {
 			e.expectNothingCreated(ctx, p)
 		})
 
-		DescribeTable(title("a date beyond the window, either way, or a reused nonce is refused", "AUTH-REPLAY"),
+		e.table("AUTH-REPLAY", "a date beyond the window, either way, or a reused nonce is refused",
 			func(ctx SpecContext, sig apiclient.Signature, skew time.Duration) {
 				p := use(e.cases.compatible())
 				c := e.client.With(*e.cfg.Credentials, sig)
@@ -82,15 +82,15 @@ func (e *env) authSpecs() {
 				}
 				expectRefused(e.send(ctx, c, r), "")
 			},
-			Entry("date 20 minutes old, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, -20*time.Minute),
-			Entry("date 20 minutes old, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, -20*time.Minute),
-			Entry("date 20 minutes ahead, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, 20*time.Minute),
-			Entry("date 20 minutes ahead, ROA 1.0", e.req("AUTH-REPLAY"), apiclient.SignV1, 20*time.Minute),
-			Entry("nonce used twice, ACS3-HMAC-SHA256", e.req("AUTH-REPLAY"), apiclient.SignV3, time.Duration(0)),
-			Entry("nonce used twice, ROA 1.0 as darabonba sends it", e.req("AUTH-REPLAY"), apiclient.SignDarabonbaV2, time.Duration(0)),
+			Entry("date 20 minutes old, ACS3-HMAC-SHA256", apiclient.SignV3, -20*time.Minute),
+			Entry("date 20 minutes old, ROA 1.0", apiclient.SignV1, -20*time.Minute),
+			Entry("date 20 minutes ahead, ACS3-HMAC-SHA256", apiclient.SignV3, 20*time.Minute),
+			Entry("date 20 minutes ahead, ROA 1.0", apiclient.SignV1, 20*time.Minute),
+			Entry("nonce used twice, ACS3-HMAC-SHA256", apiclient.SignV3, time.Duration(0)),
+			Entry("nonce used twice, ROA 1.0 as darabonba sends it", apiclient.SignDarabonbaV2, time.Duration(0)),
 		)
 
-		It(title("another account's destination is InstanceNotFound, like one that does not exist", "AUTH-TENANT"), e.req("AUTH-TENANT"), func(ctx SpecContext) {
+		e.it("AUTH-TENANT", "another account's destination is InstanceNotFound, like one that does not exist", func(ctx SpecContext) {
 			theirs := use(e.cases.otherAccountDest())
 			missing := use(e.cases.missingDest())
 			By(theirs.Why)
@@ -115,7 +115,7 @@ func (e *env) authSpecs() {
 			}
 		})
 
-		It(title("another account's source is answered exactly like a source that does not exist", "AUTH-TENANT"), e.req("AUTH-TENANT"), func(ctx SpecContext) {
+		e.it("AUTH-TENANT", "another account's source is answered exactly like a source that does not exist", func(ctx SpecContext) {
 			theirs := use(e.cases.refusedOnlyBy("RULE-SAME-ACCOUNT", "an instance of another account in the endpoint's region, no newer than a destination"))
 			missing := pair{Dest: theirs.Dest, Source: e.cases.unknownSource, Why: "a source ID no world holds"}
 			By(theirs.Why)

@@ -38,13 +38,13 @@ type cases struct {
 	region   string
 	existing map[[2]string]bool
 	// found remembers each finder's answer: specs ask again and again.
-	found map[string]found
+	found map[caseKey]found
 	// unknown IDs, fresh each run so that no state can match them.
 	unknownDest, unknownSource string
 }
 
 func newCases(w *world.World, account, region string) *cases {
-	c := &cases{w: w, account: account, region: region, existing: map[[2]string]bool{}, found: map[string]found{}}
+	c := &cases{w: w, account: account, region: region, existing: map[[2]string]bool{}, found: map[caseKey]found{}}
 	for _, r := range w.Repos {
 		c.existing[[2]string{r.Instance, r.RepoPath}] = true
 	}
@@ -80,12 +80,16 @@ func onlyFails(v *checks.Verdict, id string) bool {
 	return true
 }
 
+// caseKey names one finder and its argument: the cache of their answers.
+type caseKey struct{ finder, arg string }
+
 // find is the first ordered pair of the world, as the endpoint sees it and
 // not already a repository of the world, that pred accepts. Pairs are
-// evaluated as the search goes, and each answer is kept by its missing
-// text, so a large world costs neither memory per pair nor repeated searches.
-func (c *cases) find(missing string, pred func(*candidate) bool) found {
-	if f, ok := c.found[missing]; ok {
+// evaluated as the search goes, and each answer is kept by its finder, so a
+// large world costs neither memory per pair nor repeated searches. missing
+// says what to add to the world when no pair fits.
+func (c *cases) find(key caseKey, missing string, pred func(*candidate) bool) found {
+	if f, ok := c.found[key]; ok {
 		return f
 	}
 	f := found{missing: "the world cannot exercise this: add " + missing}
@@ -108,33 +112,33 @@ search:
 			}
 		}
 	}
-	c.found[missing] = f
+	c.found[key] = f
 	return f
 }
 
 func compatible(k *candidate) bool { return k.verdict.Decision() == checks.Compatible }
 
 func (c *cases) compatible() found {
-	return c.find(fmt.Sprintf("two active instances of account %s in %s, the source no newer than the destination", c.account, c.region),
+	return c.find(caseKey{finder: "compatible"}, fmt.Sprintf("two active instances of account %s in %s, the source no newer than the destination", c.account, c.region),
 		func(k *candidate) bool { return compatible(k) && !k.verdict.Warned() })
 }
 
 func (c *cases) equalVersion() found {
-	return c.find("two instances of one version (e.g. 7.10.0_with_X-Pack and 7.10_with_X-Pack)",
+	return c.find(caseKey{finder: "equalVersion"}, "two instances of one version (e.g. 7.10.0_with_X-Pack and 7.10_with_X-Pack)",
 		func(k *candidate) bool { return compatible(k) && k.src.Version.Compare(k.dest.Version) == 0 })
 }
 
 // numericallyOlder is a compatible pair whose version strings sort the other
 // way: 7.9 into 7.10.
 func (c *cases) numericallyOlder() found {
-	return c.find("a 7.9 source and a 7.10 destination (versions whose strings sort the other way)",
+	return c.find(caseKey{finder: "numericallyOlder"}, "a 7.9 source and a 7.10 destination (versions whose strings sort the other way)",
 		func(k *candidate) bool {
 			return compatible(k) && k.src.Version.Compare(k.dest.Version) < 0 && k.src.Version.Raw > k.dest.Version.Raw
 		})
 }
 
 func (c *cases) newer(by string) found {
-	return c.find("a source newer than its destination by "+by+" (e.g. 7.10 source, 7.9 destination for minor)",
+	return c.find(caseKey{"newer", by}, "a source newer than its destination by "+by+" (e.g. 7.10 source, 7.9 destination for minor)",
 		func(k *candidate) bool {
 			if !onlyFails(&k.verdict, "RULE-VERSION") {
 				return false
@@ -151,7 +155,7 @@ func (c *cases) newer(by string) found {
 }
 
 func (c *cases) refusedOnlyBy(rule, missing string) found {
-	return c.find(missing, func(k *candidate) bool { return onlyFails(&k.verdict, rule) })
+	return c.find(caseKey{"refusedOnlyBy", rule}, missing, func(k *candidate) bool { return onlyFails(&k.verdict, rule) })
 }
 
 // kernelAccepted is a 6.7.0 Standard pair the kernel rule lets through:
@@ -162,7 +166,7 @@ func (c *cases) kernelAccepted(bothLatest bool) found {
 	if bothLatest {
 		what = "two 6.7.0 Standard instances both on the latest kernel (latestKernels)"
 	}
-	return c.find(what, func(k *candidate) bool {
+	return c.find(caseKey{"kernelAccepted", fmt.Sprint(bothLatest)}, what, func(k *candidate) bool {
 		if !compatible(k) || !k.dest.Version.Is(6, 7, 0) || !k.src.Version.Is(6, 7, 0) ||
 			k.dest.Edition != checks.EditionStandard || k.src.Edition != checks.EditionStandard {
 			return false
@@ -178,7 +182,7 @@ func (c *cases) kernelRefused(equal bool) found {
 	if equal {
 		what = "two 6.7.0 Standard instances on the same kernel, older than the latest"
 	}
-	return c.find(what, func(k *candidate) bool {
+	return c.find(caseKey{"kernelRefused", fmt.Sprint(equal)}, what, func(k *candidate) bool {
 		return onlyFails(&k.verdict, "RULE-KERNEL-6.7") && equal == k.dest.Kernel.Equal(k.src.Kernel)
 	})
 }
@@ -186,7 +190,7 @@ func (c *cases) kernelRefused(equal bool) found {
 // destWithStatus is a destination of the caller in one of statuses, paired
 // with a source that is otherwise fine.
 func (c *cases) destWithStatus(rule string, statuses ...checks.Status) found {
-	return c.find(fmt.Sprintf("an instance of account %s in %s with status %v", c.account, c.region, statuses),
+	return c.find(caseKey{"destWithStatus", fmt.Sprint(rule, statuses)}, fmt.Sprintf("an instance of account %s in %s with status %v", c.account, c.region, statuses),
 		func(k *candidate) bool {
 			if !onlyFails(&k.verdict, rule) {
 				return false

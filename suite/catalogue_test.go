@@ -42,8 +42,16 @@ func TestEveryRequirementHasASpecAndEverySpecAKnownRequirement(t *testing.T) {
 		}
 	}
 	for _, s := range res.Specs {
-		if len(s.Requirements) == 0 {
-			t.Errorf("spec %q names no known requirement", s.Name)
+		if len(s.Requirements) != 1 {
+			t.Errorf("spec %q names %d requirements, want exactly one", s.Name, len(s.Requirements))
+			continue
+		}
+		// The ID is stated once, as a label: no title can name another.
+		_, text, _ := strings.Cut(s.Name, " | ")
+		for _, r := range cat.Requirements {
+			if strings.Contains(text, r.ID) {
+				t.Errorf("spec %q names %s in its title: requirement IDs belong in labels only", s.Name, r.ID)
+			}
 		}
 		exhaustive := strings.Contains(s.Name, " exhaustive ")
 		if s.State != report.Planned && (!exhaustive || s.State != report.Skipped) {
@@ -52,6 +60,12 @@ func TestEveryRequirementHasASpecAndEverySpecAKnownRequirement(t *testing.T) {
 	}
 	if got := res.Outcome(); got != report.Complete {
 		t.Errorf("dry run of the built-in world: outcome %s, incomplete %v", got, res.IncompleteIDs())
+	}
+	// A second run in the process is an error that says what to do, not
+	// Ginkgo ending the process.
+	if _, err := suite.Execute(t, suite.Config{Endpoint: "http://127.0.0.1:1", World: w, DryRun: true,
+		Credentials: &acs.Credentials{AccessKeyID: "LTAI5tConformPrimary01", AccessKeySecret: "x"}}, discard{}); err == nil || !suite.IsHarness(err) || !strings.Contains(err.Error(), "suite.Register") {
+		t.Errorf("a second Execute: %v", err)
 	}
 	for _, rule := range checks.Rules() {
 		if _, ok := cat.Lookup(rule.ID); !ok && !rule.Advisory {

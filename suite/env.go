@@ -100,9 +100,24 @@ func (e *env) req(ids ...string) Labels {
 	return labels
 }
 
-// title opens a spec's text with its requirement IDs, so JUnit names and
-// console lines start with them.
-func title(text string, ids ...string) string { return strings.Join(ids, " ") + ": " + text }
+// it is Ginkgo's It for the requirement id: the ID is written once, and the
+// spec's labels (the ID and its level) come from the catalogue. Reports name
+// the spec by its ID first.
+func (e *env) it(id, text string, body any) bool { return It(text, e.req(id), body) }
+
+// table is Ginkgo's DescribeTable for the requirement id: its labels are the
+// table's, so no entry states them again.
+func (e *env) table(id, text string, body any, entries ...TableEntry) bool {
+	return DescribeTable(text, append([]any{e.req(id), body}, entriesAsAny(entries)...)...)
+}
+
+func entriesAsAny(entries []TableEntry) []any {
+	out := make([]any, len(entries))
+	for i, en := range entries {
+		out[i] = en
+	}
+	return out
+}
 
 // need skips the spec, as disabled, when a capability is off.
 func (e *env) need(caps ...Capability) {

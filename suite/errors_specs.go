@@ -10,31 +10,31 @@ import (
 
 func (e *env) errorSpecs() {
 	Describe("errors", func() {
-		It(title("an unknown destination gets 400 InstanceNotFound", "ERR-INSTANCE-NOT-FOUND"), e.req("ERR-INSTANCE-NOT-FOUND"), func(ctx SpecContext) {
+		e.it("ERR-INSTANCE-NOT-FOUND", "an unknown destination gets 400 InstanceNotFound", func(ctx SpecContext) {
 			p := use(e.cases.missingDest())
 			nf := apierror.InstanceNotFound
 			expectError(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), nf.Status, nf.Code, nf.Message)
 		})
 
-		It(title("an activating destination gets 400 InstanceActivating", "ERR-INSTANCE-ACTIVATING"), e.req("ERR-INSTANCE-ACTIVATING"), func(ctx SpecContext) {
+		e.it("ERR-INSTANCE-ACTIVATING", "an activating destination gets 400 InstanceActivating", func(ctx SpecContext) {
 			p := use(e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating))
 			By(p.Why)
 			ia := apierror.InstanceActivating
 			expectError(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), ia.Status, ia.Code, ia.Message)
 		})
 
-		DescribeTable(title("an inactive or invalid destination is refused and nothing is created", "ERR-INSTANCE-INACTIVE"),
+		e.table("ERR-INSTANCE-INACTIVE", "an inactive or invalid destination is refused and nothing is created",
 			func(ctx SpecContext, status checks.Status) {
 				p := use(e.cases.destWithStatus("ERR-INSTANCE-INACTIVE", status))
 				By(p.Why)
 				expectRefused(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), "")
 				e.expectNothingCreated(ctx, p)
 			},
-			Entry("inactive", e.req("ERR-INSTANCE-INACTIVE"), checks.StatusInactive),
-			Entry("invalid", e.req("ERR-INSTANCE-INACTIVE"), checks.StatusInvalid),
+			Entry("inactive", checks.StatusInactive),
+			Entry("invalid", checks.StatusInvalid),
 		)
 
-		DescribeTable(title("every error answer is JSON with string Code, Message and RequestId", "ERR-ENVELOPE"),
+		e.table("ERR-ENVELOPE", "every error answer is JSON with string Code, Message and RequestId",
 			func(ctx SpecContext, pick func() (pair, *apiclient.Request)) {
 				p, r := pick()
 				resp := e.add(ctx, e.client, r, p)
@@ -44,19 +44,19 @@ func (e *env) errorSpecs() {
 				}
 				problems.check(resp, "an error envelope")
 			},
-			Entry("unknown destination", e.req("ERR-ENVELOPE"), func() (pair, *apiclient.Request) {
+			Entry("unknown destination", func() (pair, *apiclient.Request) {
 				p := use(e.cases.missingDest())
 				return p, apiclient.AddJSON(p.Dest, p.Source)
 			}),
-			Entry("activating destination", e.req("ERR-ENVELOPE"), func() (pair, *apiclient.Request) {
+			Entry("activating destination", func() (pair, *apiclient.Request) {
 				p := use(e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating))
 				return p, apiclient.AddJSON(p.Dest, p.Source)
 			}),
-			Entry("refused by a rule", e.req("ERR-ENVELOPE"), func() (pair, *apiclient.Request) {
+			Entry("refused by a rule", func() (pair, *apiclient.Request) {
 				p := use(e.cases.newer("major"))
 				return p, apiclient.AddJSON(p.Dest, p.Source)
 			}),
-			Entry("wrong body", e.req("ERR-ENVELOPE"), func() (pair, *apiclient.Request) {
+			Entry("wrong body", func() (pair, *apiclient.Request) {
 				p := use(e.cases.compatible())
 				r := apiclient.AddJSON(p.Dest, p.Source)
 				r.Body = []byte(`{"repoPath":`)

@@ -30,7 +30,7 @@ func (e *env) exhaustiveSpecs() {
 		for i := range w.Instances {
 			d := w.Instances[i].ID
 			for _, id := range e.decidingIDs(d) {
-				It(title(fmt.Sprintf("every pair with destination %s the oracle decides by %s", d, id), id), e.req(id), func(ctx SpecContext) {
+				e.it(id, fmt.Sprintf("every pair with destination %s, as the oracle decides it", d), func(ctx SpecContext) {
 					if e.cfg.DryRun {
 						planned()
 					}

@@ -17,7 +17,7 @@ import (
 // and what is not an operation says so.
 func (e *env) lifecycleSpecs() {
 	Describe("lifecycle", func() {
-		It(title("a delete removes exactly the repository it names, and the pair can be added again", "OK-DELETED"), e.req("OK-DELETED"), func(ctx SpecContext) {
+		e.it("OK-DELETED", "a delete removes exactly the repository it names, and the pair can be added again", func(ctx SpecContext) {
 			e.need(CapDelete, CapList)
 			first, second := e.cases.twoSources()
 			a, b := use(first), use(second)
@@ -43,7 +43,7 @@ func (e *env) lifecycleSpecs() {
 			}
 		})
 
-		It(title("DescribeInstance reports the world's facts for the caller's instances", "OK-DESCRIBE"), e.req("OK-DESCRIBE"), func(ctx SpecContext) {
+		e.it("OK-DESCRIBE", "DescribeInstance reports the world's facts for the caller's instances", func(ctx SpecContext) {
 			e.need(CapDescribe)
 			p := use(e.cases.compatible())
 			instances := []*checks.Instance{e.cfg.World.Instance(p.Dest)}
@@ -55,7 +55,7 @@ func (e *env) lifecycleSpecs() {
 			}
 		})
 
-		DescribeTable(title("an unknown path or method gets 404 or 405 with an envelope", "ERR-UNKNOWN-PATH"),
+		e.table("ERR-UNKNOWN-PATH", "an unknown path or method gets 404 or 405 with an envelope",
 			func(ctx SpecContext, r func(dest string) *apiclient.Request) {
 				p := use(e.cases.compatible())
 				resp := e.send(ctx, e.client, r(p.Dest))
@@ -65,13 +65,13 @@ func (e *env) lifecycleSpecs() {
 				}
 				problems.check(resp, "404 or 405 and an error envelope")
 			},
-			Entry("an unknown path", e.req("ERR-UNKNOWN-PATH"), func(string) *apiclient.Request {
+			Entry("an unknown path", func(string) *apiclient.Request {
 				return &apiclient.Request{Method: http.MethodGet, Path: "/openapi/conform-no-such-operation"}
 			}),
-			Entry("an unknown operation of an instance", e.req("ERR-UNKNOWN-PATH"), func(dest string) *apiclient.Request {
+			Entry("an unknown operation of an instance", func(dest string) *apiclient.Request {
 				return &apiclient.Request{Method: http.MethodGet, Path: apiclient.InstancePath(dest, "conform-no-such-operation")}
 			}),
-			Entry("an unknown method on snapshot-repos", e.req("ERR-UNKNOWN-PATH"), func(dest string) *apiclient.Request {
+			Entry("an unknown method on snapshot-repos", func(dest string) *apiclient.Request {
 				return &apiclient.Request{Method: http.MethodPatch, Path: apiclient.InstancePath(dest, "snapshot-repos")}
 			}),
 		)

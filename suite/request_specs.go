@@ -11,12 +11,12 @@ import (
 // requestSpecs: the two wire forms of the body, and bodies that are wrong.
 func (e *env) requestSpecs() {
 	Describe("request", func() {
-		It(title("a raw JSON body {\"repoPath\": …} is accepted", "REQ-JSON-BODY"), e.req("REQ-JSON-BODY"), func(ctx SpecContext) {
+		e.it("REQ-JSON-BODY", "a raw JSON body {\"repoPath\": …} is accepted", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		It(title("a form body body=<JSON>, as the classic Go SDK sends it, is accepted", "REQ-FORM-BODY"), e.req("REQ-FORM-BODY"), func(ctx SpecContext) {
+		e.it("REQ-FORM-BODY", "a form body body=<JSON>, as the classic Go SDK sends it, is accepted", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddForm(p.Dest, p.Source), p))
 			if e.cfg.has(CapList) {
@@ -24,7 +24,7 @@ func (e *env) requestSpecs() {
 			}
 		})
 
-		DescribeTable(title("a wrong body gets 400 and an envelope, and creates nothing", "REQ-BAD-BODY"),
+		e.table("REQ-BAD-BODY", "a wrong body gets 400 and an envelope, and creates nothing",
 			func(ctx SpecContext, contentType string, body func(source string) string) {
 				p := use(e.cases.compatible())
 				r := apiclient.AddJSON(p.Dest, p.Source)
@@ -36,16 +36,16 @@ func (e *env) requestSpecs() {
 				}
 				e.expectNothingCreated(ctx, p)
 			},
-			Entry("no repoPath", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"path":"es-cn-x"}` }),
-			Entry("empty repoPath", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"repoPath":""}` }),
-			Entry("repoPath a number", e.req("REQ-BAD-BODY"), "application/json", func(string) string { return `{"repoPath":42}` }),
-			Entry("repoPath a list", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `{"repoPath":["` + s + `"]}` }),
-			Entry("not JSON", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `repoPath=` + s }),
-			Entry("truncated JSON", e.req("REQ-BAD-BODY"), "application/json", func(s string) string { return `{"repoPath":"` + s }),
-			Entry("form without the body field", e.req("REQ-BAD-BODY"), "application/x-www-form-urlencoded", func(s string) string {
+			Entry("no repoPath", "application/json", func(string) string { return `{"path":"es-cn-x"}` }),
+			Entry("empty repoPath", "application/json", func(string) string { return `{"repoPath":""}` }),
+			Entry("repoPath a number", "application/json", func(string) string { return `{"repoPath":42}` }),
+			Entry("repoPath a list", "application/json", func(s string) string { return `{"repoPath":["` + s + `"]}` }),
+			Entry("not JSON", "application/json", func(s string) string { return `repoPath=` + s }),
+			Entry("truncated JSON", "application/json", func(s string) string { return `{"repoPath":"` + s }),
+			Entry("form without the body field", "application/x-www-form-urlencoded", func(s string) string {
 				return url.Values{"repoPath": {s}}.Encode()
 			}),
-			Entry("form whose body is not JSON", e.req("REQ-BAD-BODY"), "application/x-www-form-urlencoded", func(s string) string {
+			Entry("form whose body is not JSON", "application/x-www-form-urlencoded", func(s string) string {
 				return url.Values{"body": {s}}.Encode()
 			}),
 		)

@@ -20,7 +20,7 @@ func (e *env) robustnessSpecs() {
 		// strict a parser must be, so success (a lenient server) and a 4xx
 		// envelope both pass; a 5xx, a dropped connection or a hang fail, and
 		// so does an endpoint that stops serving afterwards.
-		DescribeTable(title("hostile input gets an answer, never a 5xx or a dropped connection", "ROB-NO-5XX"),
+		e.table("ROB-NO-5XX", "hostile input gets an answer, never a 5xx or a dropped connection",
 			func(ctx SpecContext, edit func(r *apiclient.Request)) {
 				p := use(e.cases.compatible())
 				r := apiclient.AddJSON(p.Dest, p.Source)
@@ -34,25 +34,25 @@ func (e *env) robustnessSpecs() {
 					fail(fmt.Sprintf("[%s] the endpoint stopped serving after hostile input: a good add then got\n%s", ids(), after))
 				}
 			},
-			Entry("Content-Type text/plain", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "text/plain" }),
-			Entry("Content-Type application/xml", e.req("ROB-NO-5XX"), func(r *apiclient.Request) {
+			Entry("Content-Type text/plain", func(r *apiclient.Request) { r.ContentType = "text/plain" }),
+			Entry("Content-Type application/xml", func(r *apiclient.Request) {
 				r.ContentType, r.Body = "application/xml", []byte("<repoPath>x</repoPath>")
 			}),
-			Entry("Content-Type multipart/form-data without a boundary", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "multipart/form-data" }),
-			Entry("a malformed Content-Type", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.ContentType = "application/json; ;;=" }),
-			Entry("instance ID ..", e.req("ROB-NO-5XX"), path("..")),
-			Entry("instance ID with %2F", e.req("ROB-NO-5XX"), path("es-cn%2F..%2Fx")),
-			Entry("instance ID with NUL", e.req("ROB-NO-5XX"), path("es-cn%00x")),
-			Entry("instance ID of 4 KiB", e.req("ROB-NO-5XX"), path(strings.Repeat("a", 4096))),
-			Entry("instance ID not UTF-8", e.req("ROB-NO-5XX"), path("es-%FF%FE")),
-			Entry("repoPath not UTF-8", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = []byte("{\"repoPath\":\"es-\xff\xfe\"}") }),
-			Entry("repoPath of 4 KiB", e.req("ROB-NO-5XX"), func(r *apiclient.Request) { r.Body = apiclient.RepoBody(strings.Repeat("b", 4096)) }),
-			Entry("deeply nested JSON", e.req("ROB-NO-5XX"), func(r *apiclient.Request) {
+			Entry("Content-Type multipart/form-data without a boundary", func(r *apiclient.Request) { r.ContentType = "multipart/form-data" }),
+			Entry("a malformed Content-Type", func(r *apiclient.Request) { r.ContentType = "application/json; ;;=" }),
+			Entry("instance ID ..", path("..")),
+			Entry("instance ID with %2F", path("es-cn%2F..%2Fx")),
+			Entry("instance ID with NUL", path("es-cn%00x")),
+			Entry("instance ID of 4 KiB", path(strings.Repeat("a", 4096))),
+			Entry("instance ID not UTF-8", path("es-%FF%FE")),
+			Entry("repoPath not UTF-8", func(r *apiclient.Request) { r.Body = []byte("{\"repoPath\":\"es-\xff\xfe\"}") }),
+			Entry("repoPath of 4 KiB", func(r *apiclient.Request) { r.Body = apiclient.RepoBody(strings.Repeat("b", 4096)) }),
+			Entry("deeply nested JSON", func(r *apiclient.Request) {
 				r.Body = []byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000))
 			}),
 		)
 
-		It(title("a 10 MiB body gets a 4xx envelope (413, or 400 as bad input) and creates nothing", "ROB-BODY-LIMIT"), e.req("ROB-BODY-LIMIT"), func(ctx SpecContext) {
+		e.it("ROB-BODY-LIMIT", "a 10 MiB body gets a 4xx envelope (413, or 400 as bad input) and creates nothing", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			r := apiclient.AddJSON(p.Dest, p.Source)
 			r.Body = append([]byte(`{"repoPath":"`+p.Source+`","padding":"`), bytes.Repeat([]byte("x"), 10<<20)...)
@@ -61,7 +61,7 @@ func (e *env) robustnessSpecs() {
 			e.expectNothingCreated(ctx, p)
 		})
 
-		It(title("32 concurrent identical adds leave exactly one entry", "ROB-CONCURRENT"), e.req("ROB-CONCURRENT"), func(ctx SpecContext) {
+		e.it("ROB-CONCURRENT", "32 concurrent identical adds leave exactly one entry", func(ctx SpecContext) {
 			e.need(CapList)
 			p := use(e.cases.compatible())
 			e.cleanup(p)

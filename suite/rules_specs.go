@@ -14,22 +14,22 @@ func (e *env) ruleSpecs() {
 			expectRefused(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), "")
 		}
 
-		It(title("a source in another region is refused", "RULE-SAME-REGION"), e.req("RULE-SAME-REGION"), func(ctx SpecContext) {
+		e.it("RULE-SAME-REGION", "a source in another region is refused", func(ctx SpecContext) {
 			refuse(ctx, use(e.cases.refusedOnlyBy("RULE-SAME-REGION", "an instance of the caller's account in another region, no newer than a destination")))
 		})
 
-		It(title("a source of another account is refused", "RULE-SAME-ACCOUNT"), e.req("RULE-SAME-ACCOUNT"), func(ctx SpecContext) {
+		e.it("RULE-SAME-ACCOUNT", "a source of another account is refused", func(ctx SpecContext) {
 			refuse(ctx, use(e.cases.refusedOnlyBy("RULE-SAME-ACCOUNT", "an instance of another account in the endpoint's region, no newer than a destination")))
 		})
 
-		DescribeTable(title("a source newer than the destination is refused", "RULE-VERSION"),
+		e.table("RULE-VERSION", "a source newer than the destination is refused",
 			func(ctx SpecContext, by string) { refuse(ctx, use(e.cases.newer(by))) },
-			Entry("by major", e.req("RULE-VERSION"), "major"),
-			Entry("by minor (7.10 source, 7.9 destination)", e.req("RULE-VERSION"), "minor"),
-			Entry("by patch", e.req("RULE-VERSION"), "patch"),
+			Entry("by major", "major"),
+			Entry("by minor (7.10 source, 7.9 destination)", "minor"),
+			Entry("by patch", "patch"),
 		)
 
-		DescribeTable(title("both 6.7.0 Standard: the destination kernel must be later, or both the latest", "RULE-KERNEL-6.7"),
+		e.table("RULE-KERNEL-6.7", "both 6.7.0 Standard: the destination kernel must be later, or both the latest",
 			func(ctx SpecContext, pick func() found, accepted bool) {
 				p := use(pick())
 				By(p.Why)
@@ -40,21 +40,21 @@ func (e *env) ruleSpecs() {
 					expectRefused(resp, "")
 				}
 			},
-			Entry("destination kernel earlier: refused", e.req("RULE-KERNEL-6.7"), func() found { return e.cases.kernelRefused(false) }, false),
-			Entry("equal kernels short of the latest: refused", e.req("RULE-KERNEL-6.7"), func() found { return e.cases.kernelRefused(true) }, false),
-			Entry("destination kernel later: accepted", e.req("RULE-KERNEL-6.7"), func() found { return e.cases.kernelAccepted(false) }, true),
-			Entry("both on the latest kernel: accepted", e.req("RULE-KERNEL-6.7"), func() found { return e.cases.kernelAccepted(true) }, true),
+			Entry("destination kernel earlier: refused", func() found { return e.cases.kernelRefused(false) }, false),
+			Entry("equal kernels short of the latest: refused", func() found { return e.cases.kernelRefused(true) }, false),
+			Entry("destination kernel later: accepted", func() found { return e.cases.kernelAccepted(false) }, true),
+			Entry("both on the latest kernel: accepted", func() found { return e.cases.kernelAccepted(true) }, true),
 		)
 
-		It(title("a source equal to the destination is refused", "RULE-DISTINCT"), e.req("RULE-DISTINCT"), func(ctx SpecContext) {
+		e.it("RULE-DISTINCT", "a source equal to the destination is refused", func(ctx SpecContext) {
 			refuse(ctx, use(e.cases.refusedOnlyBy("RULE-DISTINCT", "an active instance that could otherwise take a repository")))
 		})
 
-		It(title("a source that does not exist is refused", "RULE-SOURCE-EXISTS"), e.req("RULE-SOURCE-EXISTS"), func(ctx SpecContext) {
+		e.it("RULE-SOURCE-EXISTS", "a source that does not exist is refused", func(ctx SpecContext) {
 			refuse(ctx, use(e.cases.missingSource()))
 		})
 
-		DescribeTable(title("no refused request leaves a repository behind", "RULE-NO-SIDE-EFFECT"),
+		e.table("RULE-NO-SIDE-EFFECT", "no refused request leaves a repository behind",
 			func(ctx SpecContext, pick func() found) {
 				e.need(CapList)
 				p := use(pick())
@@ -65,12 +65,12 @@ func (e *env) ruleSpecs() {
 				}
 				e.expectNothingCreated(ctx, p)
 			},
-			Entry("newer source", e.req("RULE-NO-SIDE-EFFECT"), func() found { return e.cases.newer("major") }),
-			Entry("another region", e.req("RULE-NO-SIDE-EFFECT"), func() found { return e.cases.refusedOnlyBy("RULE-SAME-REGION", "an instance in another region") }),
-			Entry("another account", e.req("RULE-NO-SIDE-EFFECT"), func() found { return e.cases.refusedOnlyBy("RULE-SAME-ACCOUNT", "an instance of another account") }),
-			Entry("6.7.0 kernel", e.req("RULE-NO-SIDE-EFFECT"), func() found { return e.cases.kernelRefused(false) }),
-			Entry("itself", e.req("RULE-NO-SIDE-EFFECT"), func() found { return e.cases.refusedOnlyBy("RULE-DISTINCT", "an active instance") }),
-			Entry("activating destination", e.req("RULE-NO-SIDE-EFFECT"), func() found {
+			Entry("newer source", func() found { return e.cases.newer("major") }),
+			Entry("another region", func() found { return e.cases.refusedOnlyBy("RULE-SAME-REGION", "an instance in another region") }),
+			Entry("another account", func() found { return e.cases.refusedOnlyBy("RULE-SAME-ACCOUNT", "an instance of another account") }),
+			Entry("6.7.0 kernel", func() found { return e.cases.kernelRefused(false) }),
+			Entry("itself", func() found { return e.cases.refusedOnlyBy("RULE-DISTINCT", "an active instance") }),
+			Entry("activating destination", func() found {
 				return e.cases.refusedOnlyBy("ERR-INSTANCE-ACTIVATING", "an activating instance")
 			}),
 		)

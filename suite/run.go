@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -35,9 +36,21 @@ func Run(t ginkgo.GinkgoTestingT, cfg Config) bool {
 	return !res.Failed()
 }
 
-// Execute is Run that returns the per-requirement results for reports.
-// Notes for people (a capability that prevents cleanup) go to notes.
-func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run, error) {
+// Registered is conform's specs added to a Ginkgo suite: after RunSpecs,
+// Results gives the results per requirement.
+type Registered struct {
+	cfg      Config
+	cat      *catalogue.Catalogue
+	env      *env
+	captured types.Report
+}
+
+// Register adds conform's specs to the caller's Ginkgo suite, which the
+// caller runs with RunSpecs beside specs of its own (as csi-sanity's
+// GinkgoTest does); the configuration is checked and the endpoint probed
+// first. The caller's suite must register the Gomega fail handler, and run
+// with cfg's LabelFilter if it sets one.
+func Register(cfg Config, notes io.Writer) (*Registered, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
@@ -56,9 +69,8 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	if !cfg.has(CapDelete) {
 		fmt.Fprintln(notes, "conform: capability delete is off: the suite cannot remove the repositories it creates; run it against a fresh implementation, and expect a second run to see them")
 	}
-
-	e := newEnv(cfg, cat)
-	var captured types.Report
+	reg := &Registered{cfg: cfg, cat: cat, env: newEnv(cfg, cat)}
+	e := reg.env
 	ginkgo.Describe("AddSnapshotRepo", func() {
 		ginkgo.BeforeEach(e.ready)
 		e.requestSpecs()
@@ -74,7 +86,7 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 			e.exhaustiveSpecs()
 		}
 	})
-	ginkgo.ReportAfterSuite("conform requirement report", func(r ginkgo.Report) { captured = r })
+	ginkgo.ReportAfterSuite("conform requirement report", func(r ginkgo.Report) { reg.captured = r })
 	if cfg.Progress != nil {
 		total, done := 0, 0
 		ginkgo.ReportBeforeSuite(func(r ginkgo.Report) { total = r.PreRunStats.SpecsThatWillRun })
@@ -83,16 +95,60 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 			cfg.Progress(done, total)
 		})
 	}
+	return reg, nil
+}
 
-	// Gomega's failures carry values from the implementation: escape them
-	// as every other failure is.
-	gomega.RegisterFailHandler(func(message string, callerSkip ...int) {
-		skip := 1
-		if len(callerSkip) > 0 {
-			skip += callerSkip[0]
+// GomegaFail is the Gomega fail handler conform's specs want: Ginkgo's
+// Fail, with the control bytes of an implementation's answers escaped.
+// A suite that embeds conform's specs (Register) registers it:
+// gomega.RegisterFailHandler(suite.GomegaFail).
+func GomegaFail(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	fail(message, skip)
+}
+
+// Results are the run's results per requirement, once RunSpecs returned.
+func (reg *Registered) Results() *report.Run {
+	cfg := reg.cfg
+	var on, off []string
+	for _, c := range AllCapabilities() {
+		if cfg.has(c) {
+			on = append(on, string(c))
+		} else {
+			off = append(off, string(c))
 		}
-		fail(message, skip)
+	}
+	slices.Sort(on)
+	slices.Sort(off)
+	run := report.FromGinkgo(reg.captured, reg.cat, report.Meta{
+		Endpoint: cfg.Endpoint, World: cfg.World.Name, WorldDigest: cfg.World.Digest(),
+		ToolVersion: version.Tool, Capabilities: on, CapabilitiesOff: off, DryRun: cfg.DryRun,
 	})
+	for _, why := range reg.env.cleanupFailures {
+		run.Fail("OK-DELETED", "cleanup", why)
+	}
+	return run
+}
+
+// Execute is Run that returns the per-requirement results for reports:
+// Register, then Ginkgo's RunSpecs with the configuration's filter, seed and
+// output settings. Notes for people (a capability that prevents cleanup) go
+// to notes.
+func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run, error) {
+	// Ginkgo runs one suite per process; a second RunSpecs would end the
+	// process. The guard is Ginkgo's own constraint, made an error.
+	if !ranOnce.CompareAndSwap(false, true) {
+		return nil, harness("suite.Run or suite.Execute was already called in this process, and Ginkgo runs one suite per process: call it once per test binary (one TestConformance), or add conform's specs to your own Ginkgo suite with suite.Register")
+	}
+	reg, err := Register(cfg, notes)
+	if err != nil {
+		return nil, err
+	}
+	cfg = reg.cfg
+	gomega.RegisterFailHandler(GomegaFail)
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = cfg.LabelFilter
 	suiteConfig.RandomizeAllSpecs = cfg.RandomizeAll || suiteConfig.RandomizeAllSpecs
@@ -106,26 +162,11 @@ func Execute(t ginkgo.GinkgoTestingT, cfg Config, notes io.Writer) (*report.Run,
 	reporterConfig.SilenceSkips = cfg.DryRun || reporterConfig.SilenceSkips
 	reporterConfig.NoColor = cfg.NoColor || reporterConfig.NoColor || !terminal.Colour(os.Stdout)
 	ginkgo.RunSpecs(t, "conform: AddSnapshotRepo conformance", suiteConfig, reporterConfig)
-
-	var on, off []string
-	for _, c := range AllCapabilities() {
-		if cfg.has(c) {
-			on = append(on, string(c))
-		} else {
-			off = append(off, string(c))
-		}
-	}
-	slices.Sort(on)
-	slices.Sort(off)
-	run := report.FromGinkgo(captured, cat, report.Meta{
-		Endpoint: cfg.Endpoint, World: cfg.World.Name, WorldDigest: cfg.World.Digest(),
-		ToolVersion: version.Tool, Capabilities: on, CapabilitiesOff: off, DryRun: cfg.DryRun,
-	})
-	for _, why := range e.cleanupFailures {
-		run.Fail("OK-DELETED", "cleanup", why)
-	}
-	return run, nil
+	return reg.Results(), nil
 }
+
+// ranOnce is set by the first Execute of the process.
+var ranOnce atomic.Bool
 
 // CheckLabelFilter refuses a filter that does not parse, names a label no
 // spec carries, or selects no spec: a run that tests nothing, or less than

@@ -57,7 +57,7 @@ func (e *env) classicAdd(p pair) (*elasticsearch.AddSnapshotRepoResponse, error)
 
 func (e *env) sdkSpecs() {
 	Describe("sdk", func() {
-		It(title("the classic Go SDK gets Result true for a compatible pair", "SDK-CLASSIC"), e.req("SDK-CLASSIC"), func() {
+		e.it("SDK-CLASSIC", "the classic Go SDK gets Result true for a compatible pair", func() {
 			p := use(e.cases.compatible())
 			resp, err := e.classicAdd(p)
 			if err != nil || !resp.Result || resp.RequestId == "" {
@@ -65,7 +65,7 @@ func (e *env) sdkSpecs() {
 			}
 		})
 
-		DescribeTable(title("the classic Go SDK gets a ServerError with the documented ErrorCode()", "SDK-CLASSIC"),
+		e.table("SDK-CLASSIC", "the classic Go SDK gets a ServerError with the documented ErrorCode()",
 			func(pick func() found, want apierror.Error) {
 				p := use(pick())
 				_, err := e.classicAdd(p)
@@ -77,8 +77,8 @@ func (e *env) sdkSpecs() {
 					fail(fmt.Sprintf("[%s] expected ServerError %d %s %q; got %d %s %q", ids(), want.Status, want.Code, want.Message, se.HttpStatus(), se.ErrorCode(), se.Message()))
 				}
 			},
-			Entry("InstanceNotFound", e.req("SDK-CLASSIC"), func() found { return e.cases.missingDest() }, apierror.InstanceNotFound),
-			Entry("InstanceActivating", e.req("SDK-CLASSIC"), func() found {
+			Entry("InstanceNotFound", func() found { return e.cases.missingDest() }, apierror.InstanceNotFound),
+			Entry("InstanceActivating", func() found {
 				return e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating)
 			}, apierror.InstanceActivating),
 		)
@@ -88,7 +88,7 @@ func (e *env) sdkSpecs() {
 		// empty clientToken is ROA 1.0's empty query value; its answer (a
 		// removal of nothing) is the implementation's choice, so the suite
 		// asks only that both dialects get the same one.
-		DescribeTable(title("requests as the official Node.js SDKs send them are accepted", "SDK-NODE"),
+		e.table("SDK-NODE", "requests as the official Node.js SDKs send them are accepted",
 			func(ctx SpecContext, sig apiclient.Signature) {
 				p := use(e.cases.compatible())
 				node := e.client.With(*e.cfg.Credentials, sig)
@@ -106,9 +106,9 @@ func (e *env) sdkSpecs() {
 						ids(), apiclient.Dialects()[sig], got, twin))
 				}
 			},
-			Entry("@alicloud/elasticsearch20170613, ACS3-HMAC-SHA256", e.req("SDK-NODE"), apiclient.SignNodeV3),
-			Entry("@alicloud/elasticsearch20170613, ROA 1.0", e.req("SDK-NODE"), apiclient.SignNodeV2),
-			Entry("@alicloud/pop-core ROAClient, ROA 1.0", e.req("SDK-NODE"), apiclient.SignPopCore),
+			Entry("@alicloud/elasticsearch20170613, ACS3-HMAC-SHA256", apiclient.SignNodeV3),
+			Entry("@alicloud/elasticsearch20170613, ROA 1.0", apiclient.SignNodeV2),
+			Entry("@alicloud/pop-core ROAClient, ROA 1.0", apiclient.SignPopCore),
 		)
 	})
 }

@@ -329,7 +329,7 @@ func (e *env) shrink(ctx context.Context, pools statePools, steps []step, f *sta
 
 func (e *env) stateSpecs() {
 	Describe("state", func() {
-		It(title("random sequences of operations agree with the model after every step", "STATE-MODEL"), e.req("STATE-MODEL"), func(ctx SpecContext) {
+		e.it("STATE-MODEL", "random sequences of operations agree with the model after every step", func(ctx SpecContext) {
 			e.need(CapList, CapDelete)
 			pools, ok := e.statePools()
 			if !ok {

@@ -11,32 +11,32 @@ import (
 
 func (e *env) successSpecs() {
 	Describe("success", func() {
-		It(title("a compatible pair gets 200, application/json, Result true and a RequestId", "OK-CREATED"), e.req("OK-CREATED"), func(ctx SpecContext) {
+		e.it("OK-CREATED", "a compatible pair gets 200, application/json, Result true and a RequestId", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			By(p.Why)
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		It(title("a source of exactly the destination's version is compatible", "OK-EQUAL-VERSION"), e.req("OK-EQUAL-VERSION"), func(ctx SpecContext) {
+		e.it("OK-EQUAL-VERSION", "a source of exactly the destination's version is compatible", func(ctx SpecContext) {
 			p := use(e.cases.equalVersion())
 			By(p.Why)
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		It(title("an older source is compatible, compared numerically (7.9 < 7.10)", "OK-OLDER-VERSION"), e.req("OK-OLDER-VERSION"), func(ctx SpecContext) {
+		e.it("OK-OLDER-VERSION", "an older source is compatible, compared numerically (7.9 < 7.10)", func(ctx SpecContext) {
 			p := use(e.cases.numericallyOlder())
 			By(p.Why)
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
 		})
 
-		It(title("after success, ListSnapshotReposByInstanceId lists the source", "OK-LISTED"), e.req("OK-LISTED"), func(ctx SpecContext) {
+		e.it("OK-LISTED", "after success, ListSnapshotReposByInstanceId lists the source", func(ctx SpecContext) {
 			e.need(CapList)
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
 			e.expectListed(ctx, p)
 		})
 
-		It(title("adding the same source twice leaves one entry", "OK-REPEAT"), e.req("OK-REPEAT"), func(ctx SpecContext) {
+		e.it("OK-REPEAT", "adding the same source twice leaves one entry", func(ctx SpecContext) {
 			e.need(CapList)
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
@@ -49,7 +49,7 @@ func (e *env) successSpecs() {
 			}
 		})
 
-		It(title("every response's RequestId differs from every other's", "OK-REQUEST-ID"), e.req("OK-REQUEST-ID"), func(ctx SpecContext) {
+		e.it("OK-REQUEST-ID", "every response's RequestId differs from every other's", func(ctx SpecContext) {
 			good := use(e.cases.compatible())
 			missing := use(e.cases.missingDest())
 			requests := []*apiclient.Request{
@@ -74,7 +74,7 @@ func (e *env) successSpecs() {
 			}
 		})
 
-		It(title("ListAlternativeSnapshotRepos leaves out a referenced source unless alreadySetItems is true", "OK-ALTERNATIVES"), e.req("OK-ALTERNATIVES"), func(ctx SpecContext) {
+		e.it("OK-ALTERNATIVES", "ListAlternativeSnapshotRepos leaves out a referenced source unless alreadySetItems is true", func(ctx SpecContext) {
 			e.need(CapAlternatives)
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
@@ -91,7 +91,7 @@ func (e *env) successSpecs() {
 			}
 		})
 
-		It(title("every repository ListAlternativeSnapshotRepos offers is accepted, and no source it leaves out", "OK-ALTERNATIVES"), e.req("OK-ALTERNATIVES"), func(ctx SpecContext) {
+		e.it("OK-ALTERNATIVES", "every repository ListAlternativeSnapshotRepos offers is accepted, and no source it leaves out", func(ctx SpecContext) {
 			e.need(CapAlternatives)
 			p := use(e.cases.compatible())
 			resp := e.send(ctx, e.client, apiclient.Alternatives(p.Dest, false))
