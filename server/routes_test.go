@@ -172,3 +172,38 @@ func TestANewDataDirHoldsTheWorldsRepositoriesAtOnce(t *testing.T) {
 		t.Errorf("repos.json after start: %v %s", err, b)
 	}
 }
+
+func TestADeleteAnswersResultTrue(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	do(t, c, apiclient.AddJSON(dest710, src74))
+	if resp := do(t, c, apiclient.Delete(dest710, src74)); resp.Status != 200 || !resp.ResultTrue() {
+		t.Errorf("delete: %s", resp)
+	}
+}
+
+func TestDeletingWhatIsNotThereIsRepoNotFound(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	assertEnvelope(t, do(t, client(ts, ts.URL, apiclient.SignV3), apiclient.Delete(dest710, src74)), 400, "SnapshotRepo.NotFound")
+}
+
+// A state that cannot be written is a 500 that says so, and the repository
+// is not shown as added: nothing is answered that was not kept.
+func TestAStateThatCannotBeWrittenIsNotAnswered(t *testing.T) {
+	dir := t.TempDir()
+	srv, ts := start(t, server.Options{DataDir: dir})
+	state := filepath.Join(dir, "repos.json")
+	if err := os.Remove(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(state, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	resp := do(t, client(ts, ts.URL, apiclient.SignV3), apiclient.AddJSON(dest710, src74))
+	if resp.Status != 500 || resp.Code != "InternalError" {
+		t.Errorf("add with an unwritable state: %s", resp)
+	}
+	if got := srv.Repos(dest710); len(got) != 0 {
+		t.Errorf("shown as added though not kept: %v", got)
+	}
+}
