@@ -75,7 +75,7 @@ type ruleJSON struct {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check", checkHelp, stderr)
+	fs := newFlags("check")
 	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
 	dest := fs.String("dest", "", "destination instance ID: the one that gets the shared repository")
 	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
@@ -92,7 +92,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, "with --live: timeout of each call")
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
-	if code, stop := parseFlags(fs, args, stderr); stop {
+	if code, stop := parseFlags(fs, checkHelp, args, stdout, stderr); stop {
 		return code
 	}
 	if *output != "text" && *output != "json" {

@@ -116,10 +116,43 @@ func TestCheckBadInputExits2WithAClearMessage(t *testing.T) {
 	}
 }
 
-func TestCheckHelpShowsExamplesAndExitCodes(t *testing.T) {
-	code, _, errOut := conform(t, "check", "--help")
-	if code != 0 || !strings.Contains(errOut, "Examples:") || !strings.Contains(errOut, "3  undecided") {
-		t.Errorf("exit %d, help:\n%s", code, errOut)
+// Every command's --help goes to stdout, exits 0, shows examples or usage,
+// exit codes, and flags as --name.
+func TestEveryHelpShowsExitCodesAndDoubleDashFlags(t *testing.T) {
+	for _, args := range [][]string{{"check", "--help"}, {"run", "--help"}, {"serve", "--help"}, {"world", "--help"}, {"version", "--help"}, {"requirements", "--help"}, {"--help"}} {
+		code, out, errOut := conform(t, args...)
+		if code != 0 || errOut != "" || !strings.Contains(out, "Usage:") {
+			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+		if args[0] != "--help" && args[0] != "version" && args[0] != "requirements" && !strings.Contains(out, "Exit codes:") {
+			t.Errorf("%v lacks exit codes:\n%s", args, out)
+		}
+		if strings.Contains(out, "\n  -") && !strings.Contains(out, "\n  --") {
+			t.Errorf("%v shows flags with one dash:\n%s", args, out)
+		}
+	}
+	_, out, _ := conform(t, "check", "--help")
+	if !strings.Contains(out, "  --dest string") || !strings.Contains(out, "3  undecided") {
+		t.Errorf("check --help:\n%s", out)
+	}
+}
+
+func TestAMistypedFlagGetsTheFlagItWasMeantToBe(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"check", "--dset", "x"}, "conform check: unknown flag --dset (did you mean --dest?) (see conform check --help)"},
+		{[]string{"run", "--exhaustiv"}, "unknown flag --exhaustiv (did you mean --exhaustive?)"},
+		{[]string{"serve", "--nonce-capacty", "3"}, "did you mean --nonce-capacity?"},
+		{[]string{"run", "--timeout", "soon"}, `invalid value "soon" for flag --timeout`},
+		{[]string{"check", "--world"}, "flag --world needs a value"},
+		{[]string{"check", "--zzzzzzzz"}, "unknown flag --zzzzzzzz (see conform check --help)"},
+	} {
+		code, out, errOut := conform(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.says) || out != "" || strings.Count(errOut, "\n") > 1 {
+			t.Errorf("%v: exit %d, stderr %q, want one line with %q", tt.args, code, errOut, tt.says)
+		}
 	}
 }
 

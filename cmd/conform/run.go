@@ -49,7 +49,7 @@ type failer struct{ failed bool }
 func (f *failer) Fail() { f.failed = true }
 
 func runSuite(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", runHelp, stderr)
+	fs := newFlags("run")
 	endpoint := fs.String("endpoint", "", "base URL of the implementation (default: start the reference server)")
 	worldPath := fs.String("world", "", "world file the implementation holds (default: the built-in world)")
 	caps := fs.String("capabilities", "list,delete,alternatives,describe,auth", "what the implementation has, comma-separated")
@@ -71,7 +71,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	dryRun := fs.Bool("dry-run", false, "send nothing: list each requirement with the specs the world gives it, or what the world lacks")
 	deadline := fs.Duration("deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
 	allowIncomplete := fs.Bool("allow-incomplete", false, "exit 0 instead of 3 when nothing failed but a MUST requirement was skipped or not run")
-	if code, stop := parseFlags(fs, args, stderr); stop {
+	if code, stop := parseFlags(fs, runHelp, args, stdout, stderr); stop {
 		return code
 	}
 	usage := func(format string, a ...any) int {

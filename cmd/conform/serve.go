@@ -42,7 +42,7 @@ Flags:
 `
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", serveHelp, stderr)
+	fs := newFlags("serve")
 	addr := fs.String("addr", "127.0.0.1:9280", "address to listen on; port 0 picks a free one")
 	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
 	dataDir := fs.String("data-dir", "", "keep repositories across restarts in this directory (default: in memory)")
@@ -50,7 +50,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 429")
-	if code, stop := parseFlags(fs, args, stderr); stop {
+	if code, stop := parseFlags(fs, serveHelp, args, stdout, stderr); stop {
 		return code
 	}
 	if *auth != "on" && *auth != "off" {

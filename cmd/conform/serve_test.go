@@ -14,37 +14,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
 )
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
+// TestMain makes this test binary the conform command too (testscript's
+// re-exec): tests run it as a process from $PATH, with no build step.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"conform": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
 
-// conformBinary builds cmd/conform once per test run: the process tests run
-// the real binary.
+// conformBinary is the conform command on $PATH: this test binary, which
+// runs main when called by that name.
 func conformBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "conform-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "conform")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			binary = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building conform: %v\n%s", buildErr, binary)
+	path, err := exec.LookPath("conform")
+	if err != nil {
+		t.Fatalf("conform is not on $PATH (testscript.Main sets it up): %v", err)
 	}
-	return binary
+	return path
 }
 
 // served is a `conform serve` process.

@@ -43,8 +43,8 @@ func runWorld(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "conform world: want a subcommand: init\n\n"+worldHelp)
 		return exitUsage
 	}
-	fs := newFlags("world init", worldHelp, stderr)
-	if code, stop := parseFlags(fs, args[1:], stderr); stop {
+	fs := newFlags("world init")
+	if code, stop := parseFlags(fs, worldHelp, args[1:], stdout, stderr); stop {
 		return code
 	}
 	if _, err := io.WriteString(stdout, worldInitHeader+string(worldBody(fixtures.World))); err != nil {
