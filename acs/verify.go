@@ -1,7 +1,6 @@
 package acs
 
 import (
-	"container/heap"
 	"crypto/hmac"
 	"net/http"
 	"net/url"
@@ -129,7 +128,10 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte, cred string) (string, 
 	if !known {
 		return "", fail(apierror.UnknownAccessKey, "")
 	}
-	if n := repeated(r.Header, append(canonicalAll(acsHeaders(r.Header)), v1Lines...)); n != "" {
+	if n := repeatedLower(r.Header, acsHeaders(r.Header)); n != "" {
+		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
+	}
+	if n := repeated(r.Header, v1Lines); n != "" {
 		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
 	}
 	signedAt, f := v.checkDate(r.Header.Get(HeaderDate), DateFormatV1, "Date")
@@ -214,13 +216,50 @@ func v1Forms(h http.Header, query url.Values, md5Sent bool) []V1Form {
 	return forms
 }
 
-// canonicalAll maps lower-cased header names to their canonical form.
-func canonicalAll(lower []string) []string {
-	out := make([]string, len(lower))
-	for i, n := range lower {
-		out[i] = canonical(n)
+// unsigned is the first header (sorted) that a V3 request sends but does not
+// sign, of those that must be signed: host, content-type when sent (it
+// decides how the body is read), and every x-acs-* header; "" when none.
+func unsigned(h http.Header, signed []string) string {
+	missing := !slices.Contains(signed, "host") ||
+		(len(h["Content-Type"]) > 0 && !slices.Contains(signed, "content-type"))
+	for k, v := range h {
+		if missing {
+			break
+		}
+		if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
+			continue
+		}
+		lk, ok := lowerOf[k]
+		if !ok {
+			lk = strings.ToLower(k)
+		}
+		missing = !slices.Contains(signed, lk)
 	}
-	return out
+	if !missing {
+		return ""
+	}
+	// The rare refusal: name the first missing header in a stable order.
+	must := append(acsHeaders(h), "host")
+	if len(h["Content-Type"]) > 0 {
+		must = append(must, "content-type")
+	}
+	slices.Sort(must)
+	for _, n := range must {
+		if !slices.Contains(signed, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// repeatedLower is repeated for lower-cased names.
+func repeatedLower(h http.Header, lower []string) string {
+	for _, n := range lower {
+		if c := canonical(n); len(h[c]) > 1 {
+			return c
+		}
+	}
+	return ""
 }
 
 func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, *Failure) {
@@ -244,21 +283,10 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 		return "", fail(apierror.UnknownAccessKey, "")
 	}
 	signed := strings.Split(signedList, ";")
-	inSigned := map[string]bool{}
-	for _, n := range signed {
-		inSigned[n] = true
+	if n := unsigned(r.Header, signed); n != "" {
+		return "", fail(apierror.IncompleteSignature, "SignedHeaders must name host, content-type when sent, and every x-acs-* header; "+n+" is missing.")
 	}
-	must := append(acsHeaders(r.Header), "host")
-	if len(r.Header["Content-Type"]) > 0 {
-		// The Content-Type decides how the body is read: it must be signed.
-		must = append(must, "content-type")
-	}
-	for _, n := range must {
-		if !inSigned[n] {
-			return "", fail(apierror.IncompleteSignature, "SignedHeaders must name host, content-type when sent, and every x-acs-* header; "+n+" is missing.")
-		}
-	}
-	if n := repeated(r.Header, canonicalAll(signed)); n != "" {
+	if n := repeatedLower(r.Header, signed); n != "" {
 		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
 	}
 	signedAt, f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, "x-acs-date")
@@ -325,18 +353,45 @@ type expiring struct {
 	at  time.Time
 }
 
-// expiryHeap orders entries by expiry, soonest first.
+// expiryHeap is a binary min-heap of entries by expiry, soonest first,
+// kept by hand so that a push does not box its entry.
 type expiryHeap []expiring
 
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiring)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *expiryHeap) push(e expiring) {
+	*h = append(*h, e)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !s[i].at.Before(s[parent].at) {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h *expiryHeap) pop() expiring {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(s) && s[l].at.Before(s[small].at) {
+			small = l
+		}
+		if r < len(s) && s[r].at.Before(s[small].at) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		s[i], s[small] = s[small], s[i]
+		i = small
+	}
+	*h = s
+	return top
 }
 
 // NewNonceCache makes a cache of at most capacity nonces.
@@ -351,7 +406,7 @@ func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) Nonc
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.expiries) > 0 && !c.expiries[0].at.After(now) {
-		e := heap.Pop(&c.expiries).(expiring)
+		e := c.expiries.pop()
 		if c.seen[e.key] == e.at {
 			delete(c.seen, e.key)
 		}
@@ -364,7 +419,7 @@ func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) Nonc
 		return NonceCacheFull
 	}
 	c.seen[k] = expires
-	heap.Push(&c.expiries, expiring{k, expires})
+	c.expiries.push(expiring{k, expires})
 	return NonceNew
 }
 

@@ -206,17 +206,18 @@ func kernel67(p *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
 	if dest.Kernel == nil || src.Kernel == nil {
 		return Unknown, reasonKernelUnknown
 	}
-	if dest.Kernel.GreaterThan(src.Kernel) {
+	dk, sk := keyOf(dest.Kernel), keyOf(src.Kernel)
+	if dk.compare(sk) > 0 {
 		return Pass, reasonKernelLater
 	}
 	latest := p.LatestKernels[VersionKey{6, 7, 0}]
 	if latest == nil {
-		if dest.Kernel.Equal(src.Kernel) {
+		if dk == sk {
 			return Unknown, reasonLatestUnknown
 		}
 		return Fail, reasonKernelNotLater
 	}
-	if dest.Kernel.Equal(latest) && src.Kernel.Equal(latest) {
+	if lk := keyOf(latest); dk == lk && sk == lk {
 		return Pass, reasonBothLatest
 	}
 	return Fail, reasonKernelNotLater
@@ -228,7 +229,7 @@ func restorable(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
 	if o, r, gone := missing(dest, src); gone {
 		return o, r
 	}
-	sm, dm := src.Version.Number.Major(), dest.Version.Number.Major()
+	sm, dm := src.Version.Key.Major, dest.Version.Key.Major
 	switch {
 	case src.Version.Compare(dest.Version) > 0:
 		// Elastic never restores a snapshot into an older cluster.

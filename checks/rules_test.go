@@ -3,6 +3,7 @@ package checks
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/snaprepo/conform/apierror"
@@ -212,4 +213,67 @@ func TestRestoreNeverPassesWhenTheVersionRuleFails(t *testing.T) {
 			}
 		}
 	}
+}
+
+// plainPair is the floor: the same decision for the same pair, written as
+// plain Go over pre-parsed numbers, with no rule table and no sentences.
+type plainPair struct {
+	account, region, status string
+	version, kernel         [3]uint64
+	standard                bool
+}
+
+func plainCompatible(d, s *plainPair, destID, srcID string) bool {
+	if d.status != "active" || destID == srcID || d.account != s.account || d.region != s.region {
+		return false
+	}
+	for i := range d.version {
+		if s.version[i] != d.version[i] {
+			if s.version[i] > d.version[i] {
+				return false
+			}
+			break
+		}
+	}
+	if d.version == [3]uint64{6, 7, 0} && s.version == d.version && d.standard && s.standard {
+		for i := range d.kernel {
+			if d.kernel[i] != s.kernel[i] {
+				return d.kernel[i] > s.kernel[i]
+			}
+		}
+		return d.kernel == [3]uint64{1, 3, 0}
+	}
+	return true
+}
+
+// BenchmarkEvaluatePairAgainstPlainGo measures Evaluate beside the floor on
+// the same pair, in the same run, and reports the ratio (goal ≤ 3).
+func BenchmarkEvaluatePairAgainstPlainGo(b *testing.B) {
+	p := DefaultPolicy()
+	dest := inst(b, "es-cn-dest", "6.7.0_with_X-Pack", kernel("1.3.0"))
+	src := inst(b, "es-cn-src", "6.7_with_X-Pack", kernel("1.2.0"))
+	pd := &plainPair{account: "A", region: "cn-hangzhou", status: "active", version: [3]uint64{6, 7, 0}, kernel: [3]uint64{1, 3, 0}, standard: true}
+	ps := &plainPair{account: "A", region: "cn-hangzhou", status: "active", version: [3]uint64{6, 7, 0}, kernel: [3]uint64{1, 2, 0}, standard: true}
+	const n = 1 << 20
+	var evaluate, plain time.Duration
+	for b.Loop() {
+		start := time.Now()
+		for range n {
+			v := p.Evaluate(dest.ID, dest, src.ID, src)
+			if v.Decision() != Compatible {
+				b.Fatal("want compatible")
+			}
+		}
+		evaluate = time.Since(start)
+		start = time.Now()
+		for range n {
+			if !plainCompatible(pd, ps, dest.ID, src.ID) {
+				b.Fatal("want compatible")
+			}
+		}
+		plain = time.Since(start)
+	}
+	b.ReportMetric(float64(evaluate.Nanoseconds())/n, "evaluate-ns/pair")
+	b.ReportMetric(float64(plain.Nanoseconds())/n, "plain-ns/pair")
+	b.ReportMetric(float64(evaluate)/float64(plain), "ratio")
 }

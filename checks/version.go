@@ -15,6 +15,9 @@ type Version struct {
 	Raw    string
 	Number *semver.Version
 	Suffix string
+	// Key is Number as integers, parsed once: comparisons on the hot path
+	// compare it (Number holds no pre-release: parseNumber takes digits only).
+	Key VersionKey
 }
 
 // VersionExample is a well-formed version, quoted in parse errors.
@@ -34,7 +37,7 @@ func ParseVersion(s string) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("version %q is not a version (want e.g. %s)", s, VersionExample)
 	}
-	return Version{Raw: s, Number: v, Suffix: suffix}, nil
+	return Version{Raw: s, Number: v, Suffix: suffix, Key: keyOf(v)}, nil
 }
 
 // ParseKernel reads a kernel (AliES) version: 1.3.0, V1.3.0 or ali1.3.0 (the
@@ -89,9 +92,33 @@ func (v Version) String() string { return v.Raw }
 
 // Compare is -1, 0 or +1 as v is older than, equal to or newer than o,
 // numerically and ignoring the suffix.
-func (v Version) Compare(o Version) int { return v.Number.Compare(o.Number) }
+func (v Version) Compare(o Version) int { return v.Key.compare(o.Key) }
 
 // Is reports whether v is exactly major.minor.patch.
 func (v Version) Is(major, minor, patch uint64) bool {
-	return v.Number.Major() == major && v.Number.Minor() == minor && v.Number.Patch() == patch
+	return v.Key == VersionKey{major, minor, patch}
+}
+
+// keyOf is a numeric version's integers.
+func keyOf(v *semver.Version) VersionKey { return VersionKey{v.Major(), v.Minor(), v.Patch()} }
+
+// compare orders keys numerically, major first.
+func (k VersionKey) compare(o VersionKey) int {
+	switch {
+	case k.Major != o.Major:
+		return cmpUint(k.Major, o.Major)
+	case k.Minor != o.Minor:
+		return cmpUint(k.Minor, o.Minor)
+	}
+	return cmpUint(k.Patch, o.Patch)
+}
+
+func cmpUint(a, b uint64) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
 }

@@ -3,7 +3,6 @@ package refserver
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/url"
 	"strconv"
@@ -94,7 +93,7 @@ func repoPathOf(doc []byte) (string, *apierror.Error) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return bad(apierror.InvalidBody)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if len(bytes.TrimSpace(doc[dec.InputOffset():])) > 0 {
 		return bad(apierror.InvalidBody) // something after the object
 	}
 	var repoPath string
