@@ -1,11 +1,12 @@
-// Package live reads real instances through the official Go SDK
-// (alibaba-cloud-sdk-go, services/elasticsearch) and turns them into the
-// checker's instance records, recording where every fact came from. It is
-// the pre-flight side of conform: before AddSnapshotRepo, with the caller's
-// own credentials.
+// Package live reads real instances through the official Go SDK core
+// (darabonba-openapi, the generic CallApi every generated Alibaba Cloud
+// client is built on) and turns them into the checker's instance records,
+// recording where every fact came from. It is the pre-flight side of
+// conform: before AddSnapshotRepo, with the caller's own credentials.
 package live
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -14,12 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/elasticsearch"
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
@@ -43,7 +41,7 @@ type Options struct {
 // Platform calls the Elasticsearch API of any region.
 type Platform struct {
 	o       Options
-	clients map[string]*elasticsearch.Client
+	clients map[string]*openapi.Client
 	// Account is how reports name the credentials' account: the API does not
 	// say which account an AccessKey belongs to, only that two instances
 	// visible through it share one.
@@ -61,7 +59,7 @@ func New(o Options) *Platform {
 	if o.Backoff <= 0 {
 		o.Backoff = 500 * time.Millisecond
 	}
-	return &Platform{o: o, clients: map[string]*elasticsearch.Client{}, Account: "<the account of AccessKey " + acs.MaskKeyID(o.Credentials.AccessKeyID) + ">"}
+	return &Platform{o: o, clients: map[string]*openapi.Client{}, Account: "<the account of AccessKey " + acs.MaskKeyID(o.Credentials.AccessKeyID) + ">"}
 }
 
 // Endpoint is the URL a region is called at.
@@ -85,88 +83,125 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s in %s (%s) failed: %s: %s", e.Op, e.Region, e.Endpoint, e.Kind, e.Detail)
 }
 
-func (p *Platform) client(region string) (*elasticsearch.Client, error) {
+func (p *Platform) client(region string) (*openapi.Client, error) {
 	if c, ok := p.clients[region]; ok {
 		return c, nil
 	}
-	var cred auth.Credential = credentials.NewAccessKeyCredential(p.o.Credentials.AccessKeyID, p.o.Credentials.AccessKeySecret)
-	if p.o.Credentials.SecurityToken != "" {
-		cred = credentials.NewStsTokenCredential(p.o.Credentials.AccessKeyID, p.o.Credentials.AccessKeySecret, p.o.Credentials.SecurityToken)
+	u, err := url.Parse(p.Endpoint(region))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("endpoint %q of %s is not an http(s) URL (want e.g. https://elasticsearch.%s.aliyuncs.com)", p.Endpoint(region), region, region)
 	}
-	cfg := sdk.NewConfig().WithAutoRetry(false).WithTimeout(p.o.Timeout)
-	c, err := elasticsearch.NewClientWithOptions(region, cfg, cred)
+	ms := int(p.o.Timeout / time.Millisecond)
+	cfg := &openapi.Config{}
+	cfg.SetAccessKeyId(p.o.Credentials.AccessKeyID).SetAccessKeySecret(p.o.Credentials.AccessKeySecret).
+		SetEndpoint(u.Host).SetProtocol(u.Scheme).SetRegionId(region).SetReadTimeout(ms).SetConnectTimeout(ms)
+	if p.o.Credentials.SecurityToken != "" {
+		cfg.SetSecurityToken(p.o.Credentials.SecurityToken)
+	}
+	c, err := openapi.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating the SDK client for %s: %w", region, err)
 	}
-	c.SetConnectTimeout(p.o.Timeout)
-	c.SetReadTimeout(p.o.Timeout)
 	p.clients[region] = c
 	return c, nil
 }
 
-// aim points an SDK request at the region's endpoint.
-func (p *Platform) aim(region string, req interface {
-	SetScheme(string)
-	SetDomain(string)
-}, port *string) error {
-	u, err := url.Parse(p.Endpoint(region))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("endpoint %q of %s is not an http(s) URL (want e.g. https://elasticsearch.%s.aliyuncs.com)", p.Endpoint(region), region, region)
-	}
-	req.SetScheme(u.Scheme)
-	req.SetDomain(u.Hostname())
-	*port = u.Port()
-	if *port == "" {
-		*port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return nil
+// operation is one ROA operation of the Elasticsearch API (2017-06-13).
+type operation struct {
+	action, method, path string
+	query                map[string]string
+	body                 any
 }
 
-// call runs one SDK call with bounded retries on throttling, and sorts its
-// failure into an Error. With mayBeMissing, InstanceNotFound is reported as
-// notFound rather than as a failure.
-func (p *Platform) call(op, region string, mayBeMissing bool, do func(*elasticsearch.Client) error) (notFound bool, err error) {
+// call runs one operation through the SDK with bounded retries on
+// throttling, decodes the answer's body into out, and sorts a failure into
+// an Error. With mayBeMissing, InstanceNotFound is reported as notFound
+// rather than as a failure.
+func (p *Platform) call(op, region string, mayBeMissing bool, o operation, out any) (notFound bool, err error) {
 	c, err := p.client(region)
 	if err != nil {
 		return false, &Error{Op: op, Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected", Detail: err.Error()}
 	}
+	params := &openapi.Params{
+		Action: dara.String(o.action), Version: dara.String("2017-06-13"), Protocol: dara.String("HTTPS"),
+		Pathname: dara.String(o.path), Method: dara.String(o.method), AuthType: dara.String("AK"),
+		Style: dara.String("ROA"), ReqBodyType: dara.String("json"), BodyType: dara.String("json"),
+	}
+	req := &openapi.OpenApiRequest{}
+	if len(o.query) > 0 {
+		req.Query = map[string]*string{}
+		for k, v := range o.query {
+			req.Query[k] = dara.String(v)
+		}
+	}
+	if o.body != nil {
+		req.Body = o.body
+	}
+	ms := int(p.o.Timeout / time.Millisecond)
+	runtime := &dara.RuntimeOptions{Autoretry: dara.Bool(false), ReadTimeout: dara.Int(ms), ConnectTimeout: dara.Int(ms)}
 	wait := p.o.Backoff
 	for attempt := 1; ; attempt++ {
-		err = do(c)
+		res, err := c.CallApi(params, req, runtime)
 		if err == nil {
+			b, err := json.Marshal(res["body"])
+			if err == nil {
+				err = json.Unmarshal(b, out)
+			}
+			if err != nil {
+				return false, &Error{Op: op, Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected", Detail: "the answer is not the JSON the API documents: " + err.Error()}
+			}
 			return false, nil
 		}
 		fail := &Error{Op: op, Region: region, Endpoint: p.Endpoint(region)}
-		var se *sdkerrors.ServerError
-		var ce *sdkerrors.ClientError
+		var se *tea.SDKError
 		var ne net.Error
+		isServer := errors.As(err, &se) && se.StatusCode != nil && tea.IntValue(se.StatusCode) > 0
+		code, status := "", 0
+		if isServer {
+			code, status = tea.StringValue(se.Code), tea.IntValue(se.StatusCode)
+		}
 		switch {
-		case mayBeMissing && errors.As(err, &se) && se.ErrorCode() == apierror.InstanceNotFound.Code:
+		case isServer && mayBeMissing && code == apierror.InstanceNotFound.Code:
 			return true, nil
-		case errors.As(err, &se) && isThrottled(se):
-			fail.Kind, fail.Detail = "throttled", fmt.Sprintf("%s after %d attempts (HTTP %d, RequestId %s)", se.ErrorCode(), attempt, se.HttpStatus(), se.RequestId())
+		case isServer && isThrottled(code, status):
+			fail.Kind, fail.Detail = "throttled", fmt.Sprintf("%s after %d attempts (HTTP %d, RequestId %s)", code, attempt, status, requestIDOf(se))
 			if attempt < p.o.Attempts {
 				time.Sleep(wait)
 				wait *= 2
 				continue
 			}
-		case errors.As(err, &se) && isAuth(se.ErrorCode()):
-			fail.Kind, fail.Detail = "auth", fmt.Sprintf("%s: %s (check the AccessKey, its secret and its RAM permissions)", se.ErrorCode(), firstLine(se.Message()))
-		case errors.As(err, &se):
-			fail.Kind, fail.Detail = "unexpected", fmt.Sprintf("HTTP %d %s: %s", se.HttpStatus(), se.ErrorCode(), firstLine(se.Message()))
-		case errors.As(err, &ne) && ne.Timeout(), errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.TimeoutErrorCode:
+		case isServer && isAuth(code):
+			fail.Kind, fail.Detail = "auth", fmt.Sprintf("%s: %s (check the AccessKey, its secret and its RAM permissions)", code, firstLine(messageOf(se)))
+		case isServer:
+			fail.Kind, fail.Detail = "unexpected", fmt.Sprintf("HTTP %d %s: %s", status, code, firstLine(messageOf(se)))
+		case errors.As(err, &ne) && ne.Timeout(), strings.Contains(err.Error(), "timeout"), strings.Contains(err.Error(), "deadline exceeded"):
 			fail.Kind, fail.Detail = "network", fmt.Sprintf("no answer within %s (%s)", p.o.Timeout, firstLine(err.Error()))
-		case errors.As(err, &ne), errors.As(err, &ce):
-			fail.Kind, fail.Detail = "network", firstLine(err.Error())
 		default:
-			fail.Kind, fail.Detail = "unexpected", firstLine(err.Error())
+			fail.Kind, fail.Detail = "network", firstLine(err.Error())
 		}
 		return false, fail
 	}
 }
 
-func isThrottled(se *sdkerrors.ServerError) bool {
-	return strings.HasPrefix(se.ErrorCode(), "Throttling") || se.HttpStatus() == 429 || se.HttpStatus() == 503
+// messageOf is the platform's Message of an SDK error, without the SDK's
+// own decoration.
+func messageOf(se *tea.SDKError) string {
+	var body struct{ Message string }
+	if json.Unmarshal([]byte(tea.StringValue(se.Data)), &body) == nil && body.Message != "" {
+		return body.Message
+	}
+	return tea.StringValue(se.Message)
+}
+
+// requestIDOf is the RequestId of the answer an SDK error carries.
+func requestIDOf(se *tea.SDKError) string {
+	var body struct{ RequestId string }
+	json.Unmarshal([]byte(tea.StringValue(se.Data)), &body)
+	return body.RequestId
+}
+
+func isThrottled(code string, status int) bool {
+	return strings.HasPrefix(code, "Throttling") || status == 429 || status == 503
 }
 
 func isAuth(code string) bool {
@@ -208,22 +243,32 @@ type Described struct {
 // Describe reads one instance with DescribeInstance; nil when the region
 // does not know it for these credentials.
 func (p *Platform) Describe(region, id string) (*Described, error) {
-	req := elasticsearch.CreateDescribeInstanceRequest()
-	if err := p.aim(region, req, &req.Port); err != nil {
-		return nil, err
+	var resp struct {
+		RequestID string `json:"RequestId"`
+		Result    struct {
+			EsVersion        string                   `json:"esVersion"`
+			InstanceCategory string                   `json:"instanceCategory"`
+			Status           string                   `json:"status"`
+			ExtendConfigs    []map[string]interface{} `json:"extendConfigs"`
+		} `json:"Result"`
 	}
-	req.InstanceId = id
-	var resp *elasticsearch.DescribeInstanceResponse
-	notFound, err := p.call("DescribeInstance "+id, region, true, func(c *elasticsearch.Client) (err error) {
-		resp, err = c.DescribeInstance(req)
-		return err
-	})
+	notFound, err := p.call("DescribeInstance "+id, region, true, operation{action: "DescribeInstance", method: "GET", path: instancePath(id, "")}, &resp)
 	if err != nil || notFound {
 		return nil, err
 	}
 	r := resp.Result
-	source := fmt.Sprintf("DescribeInstance in %s (RequestId %s)", region, resp.RequestId)
+	source := fmt.Sprintf("DescribeInstance in %s (RequestId %s)", region, resp.RequestID)
 	return p.record(region, id, r.EsVersion, r.InstanceCategory, r.Status, r.ExtendConfigs, source)
+}
+
+// instancePath is /openapi/instances/{id}[/tail], the ID percent-encoded
+// as the generated SDKs do.
+func instancePath(id, tail string) string {
+	path := "/openapi/instances/" + url.PathEscape(id)
+	if tail != "" {
+		path += "/" + tail
+	}
+	return path
 }
 
 // record maps the platform's fields to the checker's instance record.
@@ -271,20 +316,17 @@ func (p *Platform) record(region, id, esVersion, category, status string, extend
 
 // Regions lists the regions the service names, via DescribeRegions in region.
 func (p *Platform) Regions(region string) ([]string, error) {
-	req := elasticsearch.CreateDescribeRegionsRequest()
-	if err := p.aim(region, req, &req.Port); err != nil {
-		return nil, err
+	var resp struct {
+		Result []struct {
+			RegionID string `json:"regionId"`
+		} `json:"Result"`
 	}
-	var resp *elasticsearch.DescribeRegionsResponse
-	if _, err := p.call("DescribeRegions", region, false, func(c *elasticsearch.Client) (err error) {
-		resp, err = c.DescribeRegions(req)
-		return err
-	}); err != nil {
+	if _, err := p.call("DescribeRegions", region, false, operation{action: "DescribeRegions", method: "GET", path: "/openapi/regions"}, &resp); err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, r := range resp.Result {
-		out = append(out, r.RegionId)
+		out = append(out, r.RegionID)
 	}
 	return out, nil
 }
@@ -297,27 +339,31 @@ const pageSize = 100
 func (p *Platform) ListInstances(region string) ([]Described, error) {
 	var out []Described
 	for page := 1; ; page++ {
-		req := elasticsearch.CreateListInstanceRequest()
-		if err := p.aim(region, req, &req.Port); err != nil {
-			return nil, err
+		var resp struct {
+			RequestID string `json:"RequestId"`
+			Headers   struct {
+				XTotalCount int `json:"X-Total-Count"`
+			} `json:"Headers"`
+			Result []struct {
+				InstanceID    string                   `json:"instanceId"`
+				EsVersion     string                   `json:"esVersion"`
+				Status        string                   `json:"status"`
+				ExtendConfigs []map[string]interface{} `json:"extendConfigs"`
+			} `json:"Result"`
 		}
-		req.Page = requests.NewInteger(page)
-		req.Size = requests.NewInteger(pageSize)
-		var resp *elasticsearch.ListInstanceResponse
-		if _, err := p.call("ListInstance page "+strconv.Itoa(page), region, false, func(c *elasticsearch.Client) (err error) {
-			resp, err = c.ListInstance(req)
-			return err
-		}); err != nil {
+		o := operation{action: "ListInstance", method: "GET", path: "/openapi/instances",
+			query: map[string]string{"page": strconv.Itoa(page), "size": strconv.Itoa(pageSize)}}
+		if _, err := p.call("ListInstance page "+strconv.Itoa(page), region, false, o, &resp); err != nil {
 			return nil, err
 		}
 		for _, in := range resp.Result {
-			source := fmt.Sprintf("ListInstance in %s page %d (RequestId %s)", region, page, resp.RequestId)
-			d, err := p.record(region, in.InstanceId, in.EsVersion, "", in.Status, in.ExtendConfigs, source)
+			source := fmt.Sprintf("ListInstance in %s page %d (RequestId %s)", region, page, resp.RequestID)
+			d, err := p.record(region, in.InstanceID, in.EsVersion, "", in.Status, in.ExtendConfigs, source)
 			if err != nil {
 				return nil, err
 			}
 			if d.Instance.Version.Is(6, 7, 0) {
-				if d, err = p.Describe(region, in.InstanceId); err != nil {
+				if d, err = p.Describe(region, in.InstanceID); err != nil {
 					return nil, err
 				}
 				if d == nil {
@@ -332,67 +378,55 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 	}
 }
 
+// repoList is the answer of the two operations that list repositories.
+type repoList struct {
+	Result []struct {
+		RepoPath string `json:"repoPath"`
+	} `json:"Result"`
+}
+
+func (l repoList) paths() []string {
+	out := make([]string, 0, len(l.Result))
+	for _, r := range l.Result {
+		out = append(out, r.RepoPath)
+	}
+	return out
+}
+
 // Alternatives is what ListAlternativeSnapshotRepos offers dest, including
 // the repositories it references already.
 func (p *Platform) Alternatives(region, dest string) ([]string, error) {
-	req := elasticsearch.CreateListAlternativeSnapshotReposRequest()
-	if err := p.aim(region, req, &req.Port); err != nil {
+	var resp repoList
+	o := operation{action: "ListAlternativeSnapshotRepos", method: "GET", path: instancePath(dest, "alternative-snapshot-repos"),
+		query: map[string]string{"alreadySetItems": "true"}}
+	if _, err := p.call("ListAlternativeSnapshotRepos "+dest, region, false, o, &resp); err != nil {
 		return nil, err
 	}
-	req.InstanceId = dest
-	req.AlreadySetItems = requests.NewBoolean(true)
-	var resp *elasticsearch.ListAlternativeSnapshotReposResponse
-	if _, err := p.call("ListAlternativeSnapshotRepos "+dest, region, false, func(c *elasticsearch.Client) (err error) {
-		resp, err = c.ListAlternativeSnapshotRepos(req)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return repoPaths(resp.Result), nil
+	return resp.paths(), nil
 }
 
 // Repos is what dest references, per ListSnapshotReposByInstanceId.
 func (p *Platform) Repos(region, dest string) ([]string, error) {
-	req := elasticsearch.CreateListSnapshotReposByInstanceIdRequest()
-	if err := p.aim(region, req, &req.Port); err != nil {
+	var resp repoList
+	o := operation{action: "ListSnapshotReposByInstanceId", method: "GET", path: instancePath(dest, "snapshot-repos")}
+	if _, err := p.call("ListSnapshotReposByInstanceId "+dest, region, false, o, &resp); err != nil {
 		return nil, err
 	}
-	req.InstanceId = dest
-	var resp *elasticsearch.ListSnapshotReposByInstanceIdResponse
-	if _, err := p.call("ListSnapshotReposByInstanceId "+dest, region, false, func(c *elasticsearch.Client) (err error) {
-		resp, err = c.ListSnapshotReposByInstanceId(req)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return repoPaths(resp.Result), nil
+	return resp.paths(), nil
 }
 
 // Add calls AddSnapshotRepo and returns its RequestId.
 func (p *Platform) Add(region, dest, source string) (string, error) {
-	req := elasticsearch.CreateAddSnapshotRepoRequest()
-	if err := p.aim(region, req, &req.Port); err != nil {
-		return "", err
+	var resp struct {
+		RequestID string `json:"RequestId"`
+		Result    bool   `json:"Result"`
 	}
-	req.InstanceId = dest
-	req.Body = `{"repoPath":` + strconv.Quote(source) + `}`
-	var resp *elasticsearch.AddSnapshotRepoResponse
-	if _, err := p.call("AddSnapshotRepo "+dest+" ← "+source, region, false, func(c *elasticsearch.Client) (err error) {
-		resp, err = c.AddSnapshotRepo(req)
-		return err
-	}); err != nil {
+	o := operation{action: "AddSnapshotRepo", method: "POST", path: instancePath(dest, "snapshot-repos"), body: map[string]interface{}{"repoPath": source}}
+	if _, err := p.call("AddSnapshotRepo "+dest+" ← "+source, region, false, o, &resp); err != nil {
 		return "", err
 	}
 	if !resp.Result {
 		return "", &Error{Op: "AddSnapshotRepo", Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected", Detail: "the platform answered Result false"}
 	}
-	return resp.RequestId, nil
-}
-
-func repoPaths(repos []elasticsearch.Repo) []string {
-	out := make([]string, 0, len(repos))
-	for _, r := range repos {
-		out = append(out, r.RepoPath)
-	}
-	return out
+	return resp.RequestID, nil
 }
