@@ -45,6 +45,10 @@ const (
 	// Content-MD5 on every request, a nonce, no x-acs-action, Host without
 	// the port, "key=" for an empty query value.
 	SignPopCore Signature = "pop-core"
+	// SignClassic is ROA 1.0 with every header alibaba-cloud-sdk-go sends
+	// beside SignV1's: x-acs-credentials-provider and x-sdk-invoke-type. Use
+	// it with AddClassic's form body.
+	SignClassic Signature = "classic"
 	Unsigned    Signature = "none"
 )
 
@@ -62,6 +66,7 @@ func Dialects() map[Signature]string {
 		SignV3: "darabonba-openapi (Go), ACS3-HMAC-SHA256", SignV1: "alibaba-cloud-sdk-go (classic), ROA 1.0",
 		SignDarabonbaV2: "darabonba-openapi (Go), ROA 1.0", SignNodeV3: "@alicloud/elasticsearch20170613 (Node), ACS3-HMAC-SHA256",
 		SignNodeV2: "@alicloud/elasticsearch20170613 (Node), ROA 1.0", SignPopCore: "@alicloud/pop-core ROAClient (Node), ROA 1.0",
+		SignClassic: "alibaba-cloud-sdk-go (classic), ROA 1.0, every header it signs",
 	}
 }
 
@@ -189,6 +194,10 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		nonce = acs.NewNonce()
 	}
 	switch c.Signature {
+	case SignClassic:
+		req.Header.Set(HeaderCredentialsProvider, "static_ak")
+		req.Header.Set("X-Sdk-Invoke-Type", "normal")
+		acs.SignROA(req, r.Body, c.Credentials, now, acs.ROAOptions{ContentMD5: true})
 	case SignV1:
 		o := acs.ROAOptions{ContentMD5: true}
 		if r.Nonce != "" {
@@ -294,6 +303,12 @@ func AddForm(dest, source string) *Request {
 		ContentType: "application/x-www-form-urlencoded", Body: []byte(url.Values{"body": {string(RepoBody(source))}}.Encode())}
 }
 
+// AddClassic is AddSnapshotRepo exactly as alibaba-cloud-sdk-go's
+// generated client sends it: the form body, Accept application/json.
+func AddClassic(dest, source string) *Request {
+	return AddForm(dest, source)
+}
+
 // List is ListSnapshotReposByInstanceId.
 func List(dest string) *Request {
 	return &Request{Action: "ListSnapshotReposByInstanceId", Method: http.MethodGet, Path: InstancePath(dest, "snapshot-repos")}
@@ -371,4 +386,52 @@ func SentHeaders(h http.Header) string {
 		parts = append(parts, "Authorization: "+acs.DescribeAuthorization(auth))
 	}
 	return " [" + strings.Join(parts, "; ") + "]"
+}
+
+// ClassicAnswer is an answer as alibaba-cloud-sdk-go reads it: a 2xx status
+// is a response whose Result and RequestId it decodes; any other is a
+// ServerError of the body's Code, Message and RequestId.
+type ClassicAnswer struct {
+	ServerError bool
+	Status      int
+	Result      bool
+	RequestID   string
+	Code        string
+	Message     string
+	// Problem says why the SDK would fail to read the answer at all: a
+	// field it reads that is not a string makes its type assertion panic.
+	Problem string
+}
+
+// ReadClassic reads r as alibaba-cloud-sdk-go does (a test holds the two to
+// each other on every kind of answer).
+func ReadClassic(r *Response) ClassicAnswer {
+	a := ClassicAnswer{Status: r.Status, ServerError: r.Status < 200 || r.Status >= 300}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(r.Body, &fields) != nil {
+		if !a.ServerError {
+			a.Problem = "the body is not a JSON object"
+		}
+		return a
+	}
+	str := func(name string) string {
+		raw, ok := fields[name]
+		if !ok || string(raw) == "null" {
+			return ""
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil && a.Problem == "" {
+			a.Problem = name + " is not a string"
+		}
+		return s
+	}
+	a.RequestID = str("RequestId")
+	if a.ServerError {
+		a.Code, a.Message = str("Code"), str("Message")
+		str("HostId")
+		str("Recommend")
+		return a
+	}
+	a.Result = string(fields["Result"]) == "true"
+	return a
 }

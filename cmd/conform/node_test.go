@@ -5,17 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +16,7 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/internal/wire"
 )
 
 // nodeProject is the Node project whose script drives conform serve.
@@ -121,87 +115,21 @@ func TestNodeSDKs(t *testing.T) {
 	}
 }
 
-// captured is one request as a recording server saw it.
-type captured struct {
-	method, host string
-	url          *url.URL
-	header       http.Header
-	body         []byte
-}
-
-// recorder is a server that answers success to everything and keeps what it got.
-func recorder(t *testing.T) (*httptest.Server, func() []captured) {
-	var mu sync.Mutex
-	var got []captured
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, captured{method: r.Method, host: r.Host, url: r.URL, header: r.Header.Clone(), body: body})
-		mu.Unlock()
+func recorder(t *testing.T) *wire.Recorder {
+	rec := wire.NewRecorder(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"Result":true,"RequestId":"C0FFEE00-0000-0000-0000-000000000000"}`))
-	}))
-	t.Cleanup(ts.Close)
-	return ts, func() []captured { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	})
+	t.Cleanup(rec.Close)
+	return rec
 }
-
-// varying are the headers whose values differ on every request: dates,
-// nonces (their length is kept), signatures.
-var varying = map[string]bool{"Date": true, "X-Acs-Date": true, "X-Acs-Signature-Nonce": true, "Authorization": true}
-
-// transport are the headers no signature covers and no server reads for
-// this API: how the body is framed, who the client says it is.
-var transport = map[string]bool{"User-Agent": true, "X-Sdk-Client": true, "Content-Length": true, "Connection": true, "Transfer-Encoding": true, "Accept-Encoding": true}
-
-// shape is a request with what varies replaced by placeholders: two
-// requests of one dialect have one shape, byte for byte.
-func shape(c captured, form acs.V1Form) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s?%s\nhost %s\n", c.method, c.url.EscapedPath(), canonicalQuery(c.url.Query()), regexp.MustCompile(`:\d+$`).ReplaceAllString(c.host, ":PORT"))
-	var names []string
-	for n := range c.header {
-		if !transport[n] {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		v := c.header.Get(n)
-		switch {
-		case n == acs.HeaderNonce:
-			v = "<" + strconv.Itoa(len(v)) + " characters>"
-		case varying[n]:
-			v = "<varies>"
-		}
-		fmt.Fprintf(&b, "%s: %s\n", n, v)
-	}
-	h := c.header.Clone()
-	h.Set("Date", "DATE")
-	h.Set(acs.HeaderNonce, "NONCE")
-	h.Set(acs.HeaderAcsDate, "XDATE")
-	auth := c.header.Get("Authorization")
-	if strings.HasPrefix(auth, acs.SchemeV3+" ") {
-		signed := regexp.MustCompile(`SignedHeaders=([^,]*)`).FindStringSubmatch(auth)
-		fmt.Fprintf(&b, "ACS3 SignedHeaders=%s\n", signed[1])
-		fmt.Fprintf(&b, "canonical request:\n%s\n", acs.CanonicalRequestV3(c.method, c.url.EscapedPath(), c.url.Query(), h, "HOST", strings.Split(signed[1], ";"), h.Get(acs.HeaderContentSHA256)))
-	} else {
-		if h.Get("Date") == "" {
-			h.Del("Date")
-		}
-		fmt.Fprintf(&b, "ROA string to sign:\n%s\n", acs.StringToSignV1(c.method, h, c.url.Path, c.url.Query(), form))
-	}
-	fmt.Fprintf(&b, "body %q\n", c.body)
-	return b.String()
-}
-
-func canonicalQuery(q url.Values) string { return acs.CanonicalQueryV3(q) }
 
 // conform's own Node dialects send what the Node SDKs send: the same
 // method, path, query, headers and string to sign, byte for byte once dates
 // and nonces are set aside.
 func TestConformSpeaksLikeTheNodeSDKs(t *testing.T) {
 	node := nodeReady(t)
-	nodeTS, nodeGot := recorder(t)
+	nodeTS := recorder(t)
 	cfg, _ := json.Marshal(map[string]any{"capture": true, "endpoint": nodeTS.URL, "keyId": "LTAI5tConformPrimary01", "secret": primarySecret,
 		"dest": "es-cn-cf710dest0000001", "source": "es-cn-cf74src00000001"})
 	cmd := exec.Command(node, "drive.js", string(cfg))
@@ -209,8 +137,8 @@ func TestConformSpeaksLikeTheNodeSDKs(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("node capture: %v\n%s", err, out)
 	}
-	fromNode := nodeGot()
-	ourTS, ourGot := recorder(t)
+	fromNode := nodeTS.Requests()
+	ourTS := recorder(t)
 	dialects := []struct {
 		sig  apiclient.Signature
 		form acs.V1Form
@@ -232,10 +160,10 @@ func TestConformSpeaksLikeTheNodeSDKs(t *testing.T) {
 			}
 		}
 	}
-	ours := ourGot()
+	ours := ourTS.Requests()
 	for i, d := range dialects {
 		for j, op := range []string{"AddSnapshotRepo", "DeleteSnapshotRepo with an empty clientToken"} {
-			theirs, mine := shape(fromNode[2*i+j], d.form), shape(ours[2*i+j], d.form)
+			theirs, mine := wire.Shape(fromNode[2*i+j], d.form), wire.Shape(ours[2*i+j], d.form)
 			if theirs != mine {
 				t.Errorf("%s, %s: conform's request differs from the SDK's\nSDK:\n%s\nconform:\n%s", apiclient.Dialects()[d.sig], op, theirs, mine)
 			}

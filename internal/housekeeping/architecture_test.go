@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -21,16 +22,17 @@ var forbidden = map[string][]string{
 	"version":            {module},
 	"internal/suggest":   {module},
 	"internal/terminal":  {module},
+	"internal/wire":      {module + "checks", module + "server", module + "suite"},
 	"checks":             {"net/http", module + "world", module + "server", module + "suite", module + "live"},
 	"world":              {"net/http", module + "server", module + "suite", module + "live"},
 	"catalogue":          {module + "suite", module + "server"},
 	"acs":                {module + "checks", module + "world", module + "server", module + "suite"},
-	"apiclient":          {module + "checks", module + "server", module + "internal/refserver", module + "suite"},
+	"apiclient":          {module + "checks", module + "server", module + "internal/refserver", module + "suite", "github.com/aliyun/alibaba-cloud-sdk-go/"},
 	"internal/refserver": {module + "suite", module + "apiclient", module + "live"},
 	"server":             {module + "suite", module + "apiclient"},
-	"suite":              {module + "server", module + "internal/refserver"},
+	"suite":              {module + "server", module + "internal/refserver", "github.com/aliyun/alibaba-cloud-sdk-go/"},
+	"live":               {module + "server", module + "suite", module + "world", "github.com/aliyun/alibaba-cloud-sdk-go/"},
 	"report":             {module + "server", module + "suite", module + "apiclient"},
-	"live":               {module + "server", module + "suite", module + "world"},
 }
 
 func TestPackagesImportOnlyWhatTheArchitectureAllows(t *testing.T) {
@@ -79,5 +81,20 @@ func TestArchitectureRecipesNameFilesThatExist(t *testing.T) {
 	readme, _ := os.ReadFile(filepath.Join(root, "README.md"))
 	if !strings.Contains(string(readme), "(ARCHITECTURE.md)") {
 		t.Error("README.md does not link ARCHITECTURE.md")
+	}
+}
+
+// The binary and the suite do not compile the classic SDK's generated
+// services: a first `go run ./cmd/conform run` would download and build
+// them for minutes. Tests may use the SDK to prove conform speaks like it.
+func TestTheBinaryDoesNotDependOnTheClassicSDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"cmd/conform", module+"suite").Output()
+	if err != nil {
+		t.Skipf("skipped: go list failed: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/aliyun/alibaba-cloud-sdk-go/") {
+			t.Errorf("cmd/conform or suite depends on %s", dep)
+		}
 	}
 }
