@@ -11,7 +11,7 @@ import (
 )
 
 // newFlags makes a subcommand's flag set. --help prints help, then the flags
-// as users type them (--name, as the docs write them).
+// as users type them (--name, as the docs write them; -o and -v short).
 func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are ours to word (parseFlags)
@@ -25,7 +25,11 @@ func printHelp(w io.Writer, fs *flag.FlagSet, help string) {
 	b.WriteString(help)
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(&b, "  --%s", f.Name)
+		dashes := "--"
+		if len(f.Name) == 1 {
+			dashes = "-" // -o, -v: the short forms users know
+		}
+		fmt.Fprintf(&b, "  %s%s", dashes, f.Name)
 		if name != "" {
 			fmt.Fprintf(&b, " %s", name)
 		}

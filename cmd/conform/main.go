@@ -28,6 +28,7 @@ Usage:
   conform world init        print a commented world that exercises every requirement
   conform requirements      print the requirement catalogue (docs/requirements.md)
   conform version           print the tool's and the requirement catalogue's versions
+  conform completion SHELL  print a completion script for bash, zsh or fish
 
 Examples:
   conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
@@ -36,7 +37,7 @@ Examples:
 `
 
 // commands are the subcommands, for "did you mean".
-var commands = []string{"check", "serve", "run", "world", "requirements", "version"}
+var commands = []string{"check", "serve", "run", "world", "requirements", "version", "completion"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -60,11 +61,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runWorld(args[1:], stdout, stderr)
 	case "requirements":
 		return runRequirements(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world, requirements or version)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
+	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world, requirements, version or completion)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
 	return exitUsage
 }
