@@ -23,9 +23,12 @@ import (
 	"github.com/snaprepo/conform/version"
 )
 
-// Run runs the suite against cfg.Endpoint from a vendor's go test (or from
-// conform run with a stub t) and reports whether nothing failed. A harness
-// problem is printed and fails t before any spec runs.
+// Run runs the suite against cfg.Endpoint from a vendor's go test, prints
+// the per-requirement summary conform run prints, and reports whether the
+// run was complete: nothing failed and every selected MUST requirement was
+// exercised. An incomplete run fails t too: nothing was proven about the
+// requirements the world could not exercise. A harness problem is printed
+// and fails t before any spec runs.
 func Run(t ginkgo.GinkgoTestingT, cfg Config) bool {
 	res, err := Execute(t, cfg, os.Stdout)
 	if err != nil {
@@ -33,7 +36,12 @@ func Run(t ginkgo.GinkgoTestingT, cfg Config) bool {
 		t.Fail()
 		return false
 	}
-	return !res.Failed()
+	res.WriteConsole(os.Stdout)
+	if res.Outcome() != report.Complete {
+		t.Fail()
+		return false
+	}
+	return true
 }
 
 // Registered is conform's specs added to a Ginkgo suite: after RunSpecs,

@@ -108,3 +108,20 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
+
+// The README's library example is the test file suite/runexample holds,
+// which the build compiles.
+func TestReadmeLibraryExampleIsTheCompiledFile(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("../../suite/runexample/conformance_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, code, _ := strings.Cut(string(file), "package runexample\n")
+	if !strings.Contains(string(readme), "```go\n"+strings.TrimLeft(code, "\n")+"```") {
+		t.Error("README's library example is not suite/runexample/conformance_test.go: copy the file's code (after the package line) into the README")
+	}
+}
