@@ -333,3 +333,66 @@ func TestSignV3SignsTheHostSent(t *testing.T) {
 		t.Errorf("signed for Host %s, verified at that Host: %v", out.Host, f)
 	}
 }
+
+func TestV3NamesTheFirstUnsignedHeaderAndIgnoresShortOnes(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	r, body := signed(t, "v3", now, "short-1", creds)
+	r.Header.Set("Dnt", "1") // a short header no scheme signs
+	if f := second(twoKeyVerifier(&now, 100).Verify(r, body)); f != nil {
+		t.Errorf("a short unsigned header that is not x-acs-*: %v", f)
+	}
+	r, body = signed(t, "v3", now, "unsigned-2", creds)
+	r.Header.Set("X-Acs-Zeta", "1")
+	r.Header.Set("X-Acs-Beta", "1")
+	f := second(twoKeyVerifier(&now, 100).Verify(r, body))
+	if f == nil || !strings.Contains(f.Err.Message, "x-acs-beta is missing") {
+		t.Errorf("two unsigned x-acs headers: %v, want the first by name", f)
+	}
+	r, body = signed(t, "v3", now, "nohost-3", creds)
+	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), ";host;", ";", 1))
+	if f := second(twoKeyVerifier(&now, 100).Verify(r, body)); f == nil || !strings.Contains(f.Err.Message, "host is missing") {
+		t.Errorf("host left out of SignedHeaders: %v", f)
+	}
+	r, body = signed(t, "v3", now, "ct-4", creds)
+	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "content-type;", "", 1))
+	r.Header.Set("X-Acs-Zzz", "1")
+	if f := second(twoKeyVerifier(&now, 100).Verify(r, body)); f == nil || !strings.Contains(f.Err.Message, "content-type is missing") {
+		t.Errorf("content-type and x-acs-zzz unsigned: %v, want content-type first", f)
+	}
+}
+
+// Nonces expire in the order of their dates, whatever the order they came
+// in: the cache forgets exactly those whose window closed.
+func TestNoncesExpireInTheOrderOfTheirDates(t *testing.T) {
+	c := acs.NewNonceCache(1000)
+	start := time.Unix(0, 0)
+	expiry := func(i int) time.Time { return start.Add(time.Duration((i*7919)%200+1) * time.Second) }
+	for i := range 200 {
+		if got := c.Add("K", fmt.Sprint(i), expiry(i), start); got != acs.NonceNew {
+			t.Fatalf("nonce %d: %v", i, got)
+		}
+	}
+	for s := 1; s <= 201; s += 10 {
+		now := start.Add(time.Duration(s) * time.Second)
+		c.Add("probe", fmt.Sprint("p", s), now.Add(time.Hour), now)
+		want := 0
+		for i := range 200 {
+			if expiry(i).After(now) {
+				want++
+			}
+		}
+		// The probes stay; the rest is exactly what has not expired.
+		if got := c.Len() - (s-1)/10 - 1; got != want {
+			t.Fatalf("at %ds: %d nonces remembered, want %d", s, got, want)
+		}
+		for i := range 200 {
+			replayed := c.Add("K", fmt.Sprint(i), expiry(i), now) == acs.NonceSeen
+			if replayed != expiry(i).After(now) {
+				t.Fatalf("at %ds, nonce %d (expiring %s): seen %v", s, i, expiry(i).Sub(start), replayed)
+			}
+			if !replayed {
+				break // re-adding an expired one changes the count; one check per step is enough
+			}
+		}
+	}
+}

@@ -216,16 +216,24 @@ func v1Forms(h http.Header, query url.Values, md5Sent bool) []V1Form {
 	return forms
 }
 
-// unsigned is the first header (sorted) that a V3 request sends but does not
-// sign, of those that must be signed: host, content-type when sent (it
-// decides how the body is read), and every x-acs-* header; "" when none.
+// unsigned is the first header, in name order, that a V3 request sends but
+// does not sign, of those that must be signed: host, content-type when sent
+// (it decides how the body is read), and every x-acs-* header; "" when
+// none. It allocates nothing on the way.
 func unsigned(h http.Header, signed []string) string {
-	missing := !slices.Contains(signed, "host") ||
-		(len(h["Content-Type"]) > 0 && !slices.Contains(signed, "content-type"))
-	for k, v := range h {
-		if missing {
-			break
+	first := ""
+	note := func(name string) {
+		if first == "" || name < first {
+			first = name
 		}
+	}
+	if !slices.Contains(signed, "host") {
+		note("host")
+	}
+	if len(h["Content-Type"]) > 0 && !slices.Contains(signed, "content-type") {
+		note("content-type")
+	}
+	for k, v := range h {
 		if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
 			continue
 		}
@@ -233,23 +241,11 @@ func unsigned(h http.Header, signed []string) string {
 		if !ok {
 			lk = strings.ToLower(k)
 		}
-		missing = !slices.Contains(signed, lk)
-	}
-	if !missing {
-		return ""
-	}
-	// The rare refusal: name the first missing header in a stable order.
-	must := append(acsHeaders(h), "host")
-	if len(h["Content-Type"]) > 0 {
-		must = append(must, "content-type")
-	}
-	slices.Sort(must)
-	for _, n := range must {
-		if !slices.Contains(signed, n) {
-			return n
+		if !slices.Contains(signed, lk) {
+			note(lk)
 		}
 	}
-	return ""
+	return first
 }
 
 // repeatedLower is repeated for lower-cased names.
