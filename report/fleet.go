@@ -17,6 +17,12 @@ import (
 // a larger one gets a per-version summary instead.
 const MaxCellGroup = 200
 
+// MaxLabelledGroup is the largest group drawn as a labelled table: every
+// row and column named by instance and version, every cell readable
+// without a mouse, and printable. Larger groups, up to MaxCellGroup, are
+// drawn on a canvas.
+const MaxLabelledGroup = 60
+
 // Cell codes of the fleet picture: compatible, compatible with a restore
 // warning, undecided, the instance itself; a refused cell is 'A' plus the
 // index in checks.Rules of the deciding rule.
@@ -127,7 +133,7 @@ func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *c
 	for _, r := range checks.Rules() {
 		rules = append(rules, r.ID)
 	}
-	data, err := json.Marshal(map[string]any{"versions": versions, "rules": rules, "groups": out, "maxCells": MaxCellGroup})
+	data, err := json.Marshal(map[string]any{"versions": versions, "rules": rules, "groups": out, "maxCells": MaxCellGroup, "maxLabelled": MaxLabelledGroup})
 	if err != nil {
 		return fmt.Errorf("encoding the fleet: %w", err)
 	}
@@ -203,12 +209,20 @@ canvas { border: 1px solid #d0d7de; image-rendering: pixelated; cursor: crosshai
 table.summary { border-collapse: collapse; font-size: 12px; }
 table.summary td, table.summary th { border: 1px solid #d0d7de; padding: 2px 5px; text-align: center; }
 .axis { color: #57606a; font-size: 12px; }
+table.grid { border-collapse: collapse; font-size: 11px; margin-bottom: 6px; }
+table.grid th { font-weight: normal; text-align: left; white-space: nowrap; padding: 1px 4px; color: #1f2328; }
+table.grid thead th { vertical-align: bottom; height: 240px; padding: 0; }
+table.grid thead th span { display: inline-block; transform: rotate(-60deg); transform-origin: 0 100%; width: 18px; white-space: nowrap; }
+table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; border: 1px solid #fff; padding: 0; }
+.counts { font-size: 12px; color: #57606a; margin: 2px 0 10px; }
+.scroll { overflow-x: auto; max-width: 100%; }
+@media print { body { max-width: none; } table.grid td, .legend i { -webkit-print-color-adjust: exact; print-color-adjust: exact; } #tip { display: none !important; } }
 </style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="meta"><span id="n-instances">{{.Counts.instances}}</span> instances in <span id="n-groups">{{.Counts.groups}}</span> (region, account) groups. Rows: destinations; columns: sources; both ordered by version. Hover a cell for the pair and the deciding rule.</p>
-<p class="legend"><span><i style="background:#2da44e"></i>compatible</span><span><i style="background:#d4a72c"></i>compatible, restore warning</span><span><i style="background:#cf222e"></i>refused</span><span><i style="background:#8250df"></i>undecided</span><span><i style="background:#eaeef2"></i>itself</span></p>
+<p class="meta"><span id="n-instances">{{.Counts.instances}}</span> instances in <span id="n-groups">{{.Counts.groups}}</span> (region, account) groups. Rows: destinations; columns: sources; both ordered by version. Groups of up to 60 are tables with every row and column named; larger ones are drawn cell by cell (hover a cell for the pair and the deciding rule), and the largest summarised per version.</p>
+<p class="legend"><span><i style="background:#2da44e"></i>✓ compatible</span><span><i style="background:#d4a72c"></i>! compatible, restore warning</span><span><i style="background:#cf222e"></i>✗ refused</span><span><i style="background:#8250df"></i>? undecided</span><span><i style="background:#eaeef2"></i>· itself</span></p>
 <div id="groups"></div>
 <div id="tip"></div>
 <script type="application/json" id="fleet-data">{{.Data}}</script>
@@ -232,7 +246,35 @@ table.summary td, table.summary th { border: 1px solid #d0d7de; padding: 2px 5px
     var h = document.createElement("h2");
     h.textContent = g.region + " · account " + g.account + " · " + g.size + (g.size === 1 ? " instance" : " instances");
     root.appendChild(h);
-    if (g.rows) {
+    if (g.rows && g.instances.length <= data.maxLabelled) {
+      // Small groups: a labelled table, readable without a mouse and in print.
+      var cells = g.rows.map(decode), n = g.instances.length, count = {};
+      var label = function (x) { return x[0] + " (" + data.versions[x[1]] + ")"; };
+      var marks = { c: "✓", w: "!", u: "?", s: "·" };
+      var html = '<thead><tr><th>destination ↓ · source →</th>';
+      g.instances.forEach(function (s) { html += "<th><span>" + label(s) + "</span></th>"; });
+      html += "</tr></thead><tbody>";
+      cells.forEach(function (row, i) {
+        html += "<tr><th>" + label(g.instances[i]) + "</th>";
+        row.forEach(function (code, j) {
+          var kind = code.length === 1 && marks[code] ? code : "r";
+          if (code !== "s") { count[kind] = (count[kind] || 0) + 1; }
+          html += '<td style="background:' + colour(code) + (code === "s" ? ";color:#57606a" : "") + '" title="' + label(g.instances[i]) + " ← " + label(g.instances[j]) + ": " + word(code) + '">' + (marks[code] || "✗") + "</td>";
+        });
+        html += "</tr>";
+      });
+      var t = document.createElement("table");
+      t.className = "grid"; t.id = "group-" + gi;
+      t.innerHTML = html + "</tbody>";
+      var wrap = document.createElement("div");
+      wrap.className = "scroll";
+      wrap.appendChild(t);
+      root.appendChild(wrap);
+      var legend = document.createElement("p");
+      legend.className = "counts"; legend.id = "counts-" + gi;
+      legend.textContent = (count.c || 0) + " compatible · " + (count.w || 0) + " with a restore warning · " + (count.r || 0) + " refused · " + (count.u || 0) + " undecided, of " + (n * (n - 1)) + " ordered pairs";
+      root.appendChild(legend);
+    } else if (g.rows) {
       var n = g.instances.length, px = Math.max(2, Math.min(14, Math.floor(560 / n)));
       var c = document.createElement("canvas");
       c.width = c.height = n * px; c.className = "cells"; c.id = "group-" + gi;

@@ -197,22 +197,48 @@ func TestFleetPictureInABrowser(t *testing.T) {
 	if code, _, errOut := conform(t, "check", "--matrix", "--html", page); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("canvas.cells")))
-	canvases := eval[int](t, ctx, `document.querySelectorAll("canvas.cells").length`)
-	rect := eval[map[string]float64](t, ctx, `(function(){var c=document.querySelectorAll("canvas.cells")[1]; c.scrollIntoView(); var r=c.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, n:16};})()`)
-	if canvases != 3 {
-		t.Fatalf("%d canvases, want one per (region, account) group", canvases)
+	// The built-in world's groups are small: labelled tables, one per
+	// (region, account) group, readable without a mouse.
+	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("table.grid")))
+	if n := eval[int](t, ctx, `document.querySelectorAll("table.grid").length`); n != 3 {
+		t.Fatalf("%d labelled tables, want one per (region, account) group", n)
 	}
 	// Row 0 is the oldest destination (5.5.3), column 15 the newest source
-	// (8.13): refused by RULE-VERSION.
-	px := rect["w"] / rect["n"]
-	x, y := rect["x"]+15*px+px/2, rect["y"]+px/2
-	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y), chromedp.WaitVisible(chromedp.CSS("#tip")))
-	tip := text(t, ctx, "#tip")
-	if !strings.Contains(tip, "es-cn-cf553src00000001 (5.5.3_with_X-Pack) ← es-cn-cf813dest0000001 (8.13): refused by RULE-VERSION") {
-		t.Errorf("hover says %q", tip)
+	// (8.13): refused by RULE-VERSION, named on the row, the column and the cell.
+	row := text(t, ctx, "#group-1 tbody tr:first-child th")
+	col := text(t, ctx, "#group-1 thead th:last-child")
+	cell := eval[string](t, ctx, `document.querySelector("#group-1 tbody tr:first-child td:last-child").title`)
+	mark := text(t, ctx, "#group-1 tbody tr:first-child td:last-child")
+	if row != "es-cn-cf553src00000001 (5.5.3_with_X-Pack)" || col != "es-cn-cf813dest0000001 (8.13)" || mark != "✗" ||
+		!strings.Contains(cell, "es-cn-cf553src00000001 (5.5.3_with_X-Pack) ← es-cn-cf813dest0000001 (8.13): refused by RULE-VERSION") {
+		t.Errorf("row %q, column %q, cell %q %q", row, col, mark, cell)
+	}
+	counts := text(t, ctx, "#counts-1")
+	if !strings.Contains(counts, "of 240 ordered pairs") || !strings.Contains(counts, " compatible · ") {
+		t.Errorf("counts %q", counts)
 	}
 	screenshot(t, ctx, "fleet.png")
+}
+
+// Groups past the labelled size are drawn cell by cell, and hovering names
+// the pair and the deciding rule.
+func TestMidSizeGroupsAreCanvasesWithHover(t *testing.T) {
+	ctx := browser(t)
+	dir := t.TempDir()
+	data, _ := json.Marshal(world.Synthetic(1, 1, 100, 3))
+	fleet := filepath.Join(dir, "fleet.json")
+	os.WriteFile(fleet, data, 0o644)
+	page := filepath.Join(dir, "fleet.html")
+	if code, _, errOut := conform(t, "check", "--world", fleet, "--matrix", "--html", page); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("canvas.cells")))
+	rect := eval[map[string]float64](t, ctx, `(function(){var c=document.querySelector("canvas.cells"); c.scrollIntoView(); var r=c.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, n:100};})()`)
+	px := rect["w"] / rect["n"]
+	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, rect["x"]+99*px+px/2, rect["y"]+px/2), chromedp.WaitVisible(chromedp.CSS("#tip")))
+	if tip := text(t, ctx, "#tip"); !strings.Contains(tip, " ← ") || !strings.Contains(tip, ": ") {
+		t.Errorf("hover says %q", tip)
+	}
 }
 
 func TestLargeGroupsGetAPerVersionSummary(t *testing.T) {
