@@ -148,6 +148,7 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 
 	var killed, survived, equiv, broken int
 	var survivors, unlisted []string
+	used := map[string]bool{}
 	for _, r := range results {
 		switch r.result {
 		case "killed":
@@ -156,6 +157,7 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 			broken++
 		case "survived":
 			if reason, ok := equivalent[r.m.id()]; ok {
+				used[r.m.id()] = true
 				equiv++
 				survivors = append(survivors, fmt.Sprintf("  equivalent  %s — %s", r.m.id(), reason))
 				continue
@@ -172,6 +174,18 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 		dir, len(mutants), killed, survived, equiv, broken, score)
 	sort.Strings(unlisted)
 	for _, s := range append(unlisted, survivors...) {
+		fmt.Println(s)
+	}
+	// An entry no survivor matches has gone stale (its line moved, or a
+	// test now kills it): say so, so the list stays true.
+	var stale []string
+	for id := range equivalent {
+		if !used[id] && filter == nil {
+			stale = append(stale, "  STALE       "+id+" (listed in mutation-equivalent.txt, no such survivor: update or remove it)")
+		}
+	}
+	sort.Strings(stale)
+	for _, s := range stale {
 		fmt.Println(s)
 	}
 	return nil
