@@ -135,6 +135,9 @@ func (c *Config) normalize() error {
 	if c.World == nil {
 		return harness("no world: pass --world FILE or use the built-in world")
 	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	if c.Endpoint == "" && c.DryRun {
 		c.Endpoint = "http://dry-run.invalid"
 	}
@@ -145,6 +148,27 @@ func (c *Config) normalize() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return harness("endpoint %q is not an http(s) URL (want e.g. http://127.0.0.1:9280)", c.Endpoint)
 	}
+	if c.Region == "" {
+		c.Region = c.World.Region
+	}
+	if c.Credentials == nil {
+		creds, err := credentialsFor(c.World)
+		if err != nil {
+			return err
+		}
+		c.Credentials = creds
+	}
+	if _, _, ok := c.World.KeyOwner(c.Credentials.AccessKeyID); !ok {
+		return harness("AccessKeyId %s is not an AccessKey of any account in %s: add it under accounts[].accessKeys so the suite knows whose instances are whose", acs.MaskKeyID(c.Credentials.AccessKeyID), c.World.Name)
+	}
+	return nil
+}
+
+// Validate fills the defaults of the run's settings and checks them — the
+// one place they are checked, for the CLI (before it starts anything) and
+// for suite.Run alike. The world and the endpoint are checked when the run
+// starts.
+func (c *Config) Validate() error {
 	if c.Parallel == 0 {
 		c.Parallel = runtime.NumCPU()
 	}
@@ -163,9 +187,6 @@ func (c *Config) normalize() error {
 	if c.Deadline < 0 {
 		return harness("deadline %s is negative (want e.g. 10m)", c.Deadline)
 	}
-	if c.Region == "" {
-		c.Region = c.World.Region
-	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
@@ -178,17 +199,7 @@ func (c *Config) normalize() error {
 	if _, err := apiclient.ParseSignature(string(c.Signature)); err != nil {
 		return harness("%v", err)
 	}
-	if c.Credentials == nil {
-		creds, err := credentialsFor(c.World)
-		if err != nil {
-			return err
-		}
-		c.Credentials = creds
-	}
-	if _, _, ok := c.World.KeyOwner(c.Credentials.AccessKeyID); !ok {
-		return harness("AccessKeyId %s is not an AccessKey of any account in %s: add it under accounts[].accessKeys so the suite knows whose instances are whose", acs.MaskKeyID(c.Credentials.AccessKeyID), c.World.Name)
-	}
-	return nil
+	return CheckLabelFilter(c.LabelFilter)
 }
 
 // WorldCredentials is the world's first AccessKey that has a secret, or nil.

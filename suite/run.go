@@ -66,9 +66,6 @@ func Register(cfg Config, notes io.Writer) (*Registered, error) {
 	if err != nil {
 		return nil, harness("%v", err)
 	}
-	if err := CheckLabelFilter(cfg.LabelFilter); err != nil {
-		return nil, err
-	}
 	if !cfg.DryRun {
 		if err := probe(cfg); err != nil {
 			return nil, err

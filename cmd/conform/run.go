@@ -49,27 +49,36 @@ type failer struct{ failed bool }
 func (f *failer) Fail() { f.failed = true }
 
 func runSuite(args []string, stdout, stderr io.Writer) int {
+	// The flags bind straight into the suite's configuration: its own
+	// Validate holds the defaults' checks; the CLI only parses.
+	var cfg suite.Config
 	fs := newFlags("run")
-	endpoint := fs.String("endpoint", "", "base URL of the implementation (default: start the reference server)")
+	fs.StringVar(&cfg.Endpoint, "endpoint", "", "base URL of the implementation (default: start the reference server)")
 	worldPath := fs.String("world", "", "world file the implementation holds (default: the built-in world)")
-	caps := fs.String("capabilities", "list,delete,alternatives,describe,auth", "what the implementation has, comma-separated")
-	signature := fs.String("signature", "v3", "default way of signing, as an official SDK does: v3, v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)")
-	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
-	exhaustive := fs.Bool("exhaustive", false, "add one spec per ordered (destination, source) pair of the world")
-	stateful := fs.Int("stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "with --exhaustive: pairs in flight at once")
-	labelFilter := fs.String("label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
+	fs.Func("capabilities", "what the implementation has, comma-separated (default list,delete,alternatives,describe,auth)", func(v string) (err error) {
+		cfg.Capabilities, err = suite.ParseCapabilities(v)
+		return err
+	})
+	fs.Func("signature", "default way of signing, as an official SDK does: v3 (default), v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)", func(v string) (err error) {
+		cfg.Signature, err = apiclient.ParseSignature(v)
+		return err
+	})
+	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.DurationVar(&cfg.Deadline, "deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
+	fs.BoolVar(&cfg.Exhaustive, "exhaustive", false, "compare every ordered (destination, source) pair of the world with the oracle")
+	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "with --exhaustive: pairs in flight at once")
+	fs.IntVar(&cfg.Stateful, "stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
+	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
+	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "run the specs in random order")
+	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed: the spec order (with --randomize-all) and STATE-MODEL's sequences")
+	fs.BoolVar(&cfg.Verbose, "v", false, "report every spec as it runs")
+	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "send nothing: list each requirement with the specs the world gives it, or what the world lacks")
 	junit := fs.String("junit-report", "", "write JUnit XML to this file")
 	jsonReport := fs.String("json-report", "", "write the JSON report to this file")
 	summary := fs.String("summary", "", "write a Markdown summary (one row per requirement) to this file")
 	htmlReport := fs.String("html-report", "", "write a self-contained HTML report to this file")
 	badge := fs.String("badge", "", "write an SVG badge (conform | MUST n/m) to this file")
-	randomize := fs.Bool("randomize-all", false, "run the specs in random order")
-	seed := fs.Int64("seed", 0, "random seed (with --randomize-all)")
-	verbose := fs.Bool("v", false, "report every spec as it runs")
-	noColor := fs.Bool("no-color", false, "no colours in the output")
-	dryRun := fs.Bool("dry-run", false, "send nothing: list each requirement with the specs the world gives it, or what the world lacks")
-	deadline := fs.Duration("deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
 	allowIncomplete := fs.Bool("allow-incomplete", false, "exit 0 instead of 3 when nothing failed but a MUST requirement was skipped or not run")
 	if code, stop := parseFlags(fs, runHelp, args, stdout, stderr); stop {
 		return code
@@ -78,33 +87,16 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform run: "+format+"\n", a...)
 		return exitUsage
 	}
-	capabilities, err := suite.ParseCapabilities(*caps)
-	if err != nil {
-		return usage("--capabilities: %v", err)
-	}
-	if *timeout <= 0 {
-		return usage("--timeout %s must be positive (e.g. 10s)", *timeout)
-	}
-	if *deadline <= 0 {
-		return usage("--deadline %s must be positive (e.g. 10m)", *deadline)
-	}
-	sig, err := apiclient.ParseSignature(*signature)
-	if err != nil {
-		return usage("--signature: %v", err)
-	}
-	if err := suite.CheckLabelFilter(*labelFilter); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return usage("%v", err)
 	}
 	w, err := world.LoadOrBuiltin(*worldPath)
 	if err != nil {
 		return usage("%v", err)
 	}
-	cfg := suite.Config{
-		Endpoint: *endpoint, World: w, Capabilities: capabilities, Signature: sig,
-		Timeout: *timeout, Deadline: *deadline, Exhaustive: *exhaustive, Stateful: *stateful, Parallel: *parallel, LabelFilter: *labelFilter, RandomizeAll: *randomize, Seed: *seed,
-		Verbose: *verbose, NoColor: *noColor || !terminal.Colour(stdout), DryRun: *dryRun,
-	}
-	if *endpoint == "" && !*dryRun {
+	cfg.World = w
+	cfg.NoColor = cfg.NoColor || !terminal.Colour(stdout)
+	if cfg.Endpoint == "" && !cfg.DryRun {
 		// The built-in server holds the world's keys: sign with them, whatever
 		// the environment holds for real endpoints.
 		cfg.Credentials = suite.WorldCredentials(w)
@@ -116,10 +108,10 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		cfg.Endpoint = url
 		fmt.Fprintf(stdout, "no --endpoint: running against the built-in reference server at %s (%s)\n", url, terminal.Escape(w.Name))
 	}
-	if *dryRun {
+	if cfg.DryRun {
 		fmt.Fprintf(stdout, "dry run: no request is sent; what %s gives each requirement\n", terminal.Escape(w.Name))
 	}
-	if *exhaustive {
+	if cfg.Exhaustive {
 		cfg.Progress = progress.OnTerminal(os.Stderr, "specs:").Update
 	}
 	t := &failer{}
@@ -127,7 +119,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%v", err)
 	}
-	if *dryRun {
+	if cfg.DryRun {
 		res.WritePlan(stdout)
 	} else {
 		res.WriteConsole(stdout)

@@ -103,7 +103,7 @@ func TestRunHarnessErrorsExit2BeforeAnySpec(t *testing.T) {
 		{"unreachable endpoint", []string{"--endpoint", "http://127.0.0.1:1", "--timeout", "2s"}, "does not answer"},
 		{"broken world", []string{"--world", broken}, `version "nope" is not a version`},
 		{"bad capability", []string{"--capabilities", "list,teleport"}, `capability "teleport"`},
-		{"bad signature", []string{"--signature", "v2"}, `--signature: signature "v2" is not a way of signing`},
+		{"bad signature", []string{"--signature", "v2"}, `invalid value "v2" for flag --signature: signature "v2" is not a way of signing`},
 		{"bad label filter", []string{"--label-filter", "MUST &&"}, "label filter"},
 		{"bad endpoint", []string{"--endpoint", "ftp://x"}, "not an http(s) URL"},
 	}
