@@ -74,16 +74,40 @@ type ruleJSON struct {
 	Message string `json:"message"`
 }
 
+// checkOptions are the flags of conform check.
+type checkOptions struct {
+	world, dest, source, output, html string
+	matrix, live                      bool
+	lo                                liveOptions
+}
+
 func runCheck(args []string, stdout, stderr io.Writer) int {
+	o, code, stop := parseCheck(args, stdout, stderr)
+	if stop {
+		return code
+	}
+	if why := o.validate(); why != "" {
+		fmt.Fprintln(stderr, "conform check: "+why)
+		return exitUsage
+	}
+	if o.live {
+		return runLiveCheck(o.lo, stdout, stderr)
+	}
+	return offlineCheck(o, stdout, stderr)
+}
+
+// parseCheck binds the flags into checkOptions.
+func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code int, stop bool) {
 	fs := newFlags("check")
-	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
-	dest := fs.String("dest", "", "destination instance ID: the one that gets the shared repository")
-	source := fs.String("source", "", "source instance ID: the repoPath whose repository is referenced")
-	output := fs.String("o", "text", "output: text or json")
-	matrix := fs.Bool("matrix", false, "for every destination of the world, list the sources that may reference it")
-	htmlOut := fs.String("html", "", "with --matrix: also write the fleet as a self-contained HTML picture to this file")
-	lo := liveOptions{regionEndpoints: endpointFlags{}}
-	isLive := fs.Bool("live", false, "read both instances from the platform through the official SDK instead of a world")
+	o.lo.regionEndpoints = endpointFlags{}
+	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON (default: the built-in world)")
+	fs.StringVar(&o.dest, "dest", "", "destination instance ID: the one that gets the shared repository")
+	fs.StringVar(&o.source, "source", "", "source instance ID: the repoPath whose repository is referenced")
+	fs.StringVar(&o.output, "o", "text", "output: text or json")
+	fs.BoolVar(&o.matrix, "matrix", false, "for every destination of the world, list the sources that may reference it")
+	fs.StringVar(&o.html, "html", "", "with --matrix: also write the fleet as a self-contained HTML picture to this file")
+	fs.BoolVar(&o.live, "live", false, "read both instances from the platform through the official SDK instead of a world")
+	lo := &o.lo
 	fs.StringVar(&lo.region, "region", "", "with --live: the region of the destination, e.g. cn-hangzhou")
 	fs.StringVar(&lo.regions, "regions", "", "with --live: regions to search for a source not in --region (default: every region DescribeRegions lists)")
 	fs.StringVar(&lo.endpoint, "endpoint", "", "with --live: endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
@@ -92,72 +116,68 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, "with --live: timeout of each call")
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
-	if code, stop := parseFlags(fs, checkHelp, args, stdout, stderr); stop {
-		return code
+	code, stop = parseFlags(fs, checkHelp, args, stdout, stderr)
+	lo.dest, lo.source, lo.json = o.dest, o.source, o.output == "json"
+	return o, code, stop
+}
+
+// validate is "" when the flags go together, else the sentence that says
+// what to change.
+func (o checkOptions) validate() string {
+	lo := o.lo
+	switch {
+	case o.output != "text" && o.output != "json":
+		return fmt.Sprintf("-o %q is not an output (want text or json)", o.output)
+	case o.live && (o.world != "" || o.matrix):
+		return "--live reads the platform: it takes neither --world nor --matrix"
+	case o.live && (lo.region == "" || lo.dest == ""):
+		return "--live needs --region REGION and --dest ID (see conform check --help)"
+	case o.live && lo.source == "" && !lo.alternatives:
+		return "--live needs --source ID, or --alternatives to list every source"
+	case o.live && lo.apply && (lo.source == "" || lo.alternatives):
+		return "--apply needs one --source, without --alternatives"
+	case o.live && lo.timeout <= 0:
+		return fmt.Sprintf("--timeout %s must be positive (e.g. 10s)", lo.timeout)
+	case o.live:
+		return ""
+	case lo.apply || lo.alternatives || lo.region != "" || lo.endpoint != "" || lo.profile != "":
+		return "--region, --endpoint, --profile, --alternatives and --apply go with --live"
+	case !o.matrix && (o.dest == "" || o.source == ""):
+		return "give both --dest ID and --source ID, or --matrix (see conform check --help)"
+	case o.html != "" && !o.matrix:
+		return "--html goes with --matrix"
 	}
-	if *output != "text" && *output != "json" {
-		fmt.Fprintf(stderr, "conform check: -o %q is not an output (want text or json)\n", *output)
-		return exitUsage
-	}
-	if *isLive {
-		lo.dest, lo.source, lo.json = *dest, *source, *output == "json"
-		switch {
-		case *worldPath != "" || *matrix:
-			fmt.Fprintln(stderr, "conform check: --live reads the platform: it takes neither --world nor --matrix")
-			return exitUsage
-		case lo.region == "" || lo.dest == "":
-			fmt.Fprintln(stderr, "conform check: --live needs --region REGION and --dest ID (see conform check --help)")
-			return exitUsage
-		case lo.source == "" && !lo.alternatives:
-			fmt.Fprintln(stderr, "conform check: --live needs --source ID, or --alternatives to list every source")
-			return exitUsage
-		case lo.apply && (lo.source == "" || lo.alternatives):
-			fmt.Fprintln(stderr, "conform check: --apply needs one --source, without --alternatives")
-			return exitUsage
-		case lo.timeout <= 0:
-			fmt.Fprintf(stderr, "conform check: --timeout %s must be positive (e.g. 10s)\n", lo.timeout)
-			return exitUsage
-		}
-		return runLiveCheck(lo, stdout, stderr)
-	}
-	if lo.apply || lo.alternatives || lo.region != "" || lo.endpoint != "" || lo.profile != "" {
-		fmt.Fprintln(stderr, "conform check: --region, --endpoint, --profile, --alternatives and --apply go with --live")
-		return exitUsage
-	}
-	if !*matrix && (*dest == "" || *source == "") {
-		fmt.Fprintln(stderr, "conform check: give both --dest ID and --source ID, or --matrix (see conform check --help)")
-		return exitUsage
-	}
-	w, err := world.LoadOrBuiltin(*worldPath)
+	return ""
+}
+
+// offlineCheck answers from a world: one pair, or the whole matrix.
+func offlineCheck(o checkOptions, stdout, stderr io.Writer) int {
+	w, err := world.LoadOrBuiltin(o.world)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform check: %v\n", err)
 		return exitUsage
 	}
-	if *htmlOut != "" && !*matrix {
-		fmt.Fprintln(stderr, "conform check: --html goes with --matrix")
-		return exitUsage
-	}
-	if *matrix {
-		if *htmlOut != "" {
+	if o.matrix {
+		if o.html != "" {
 			meter := progress.OnTerminal(os.Stderr, "drawing the fleet:")
-			err := writeFile(*htmlOut, func(out io.Writer) error {
+			err := writeFile(o.html, func(out io.Writer) error {
 				return report.WriteFleetHTML(out, "conform fleet compatibility — "+w.Name, w.Instances, &w.Policy, meter.Update)
 			})
 			if err != nil {
-				fmt.Fprintf(stderr, "conform check: writing %s: %v\n", *htmlOut, err)
+				fmt.Fprintf(stderr, "conform check: writing %s: %v\n", o.html, err)
 				return exitUsage
 			}
 		}
-		return printMatrix(w, *output == "json", stdout, stderr)
+		return printMatrix(w, o.output == "json", stdout, stderr)
 	}
-	for _, id := range []struct{ role, id string }{{"destination", *dest}, {"source", *source}} {
+	for _, id := range []struct{ role, id string }{{"destination", o.dest}, {"source", o.source}} {
 		if w.Instance(id.id) == nil {
 			fmt.Fprintf(stderr, "conform check: %s %s is not in %s%s\n", id.role, id.id, w.Name, suggest.DidYouMean(id.id, w.InstanceIDs()))
 			return exitUsage
 		}
 	}
-	v := w.Policy.Evaluate(*dest, w.Instance(*dest), *source, w.Instance(*source))
-	if *output == "json" {
+	v := w.Policy.Evaluate(o.dest, w.Instance(o.dest), o.source, w.Instance(o.source))
+	if o.output == "json" {
 		if err := json.NewEncoder(stdout).Encode(verdictJSON(&v)); err != nil {
 			fmt.Fprintf(stderr, "conform check: writing JSON: %v\n", err)
 			return exitUsage
