@@ -104,6 +104,15 @@ var rules = [...]Rule{
 	{ID: AdvisoryRestore, Title: "indices restorable", Advisory: true, decide: restorable},
 }
 
+// advisory is each rule's Advisory, apart from the table: Decision reads it
+// for every pair, and the Rule records are too large to walk on that path.
+var advisory = func() (a [ruleCount]bool) {
+	for i := range rules {
+		a[i] = rules[i].Advisory
+	}
+	return a
+}()
+
 // Rules lists the rules in the order they are checked.
 func Rules() []Rule { return rules[:] }
 
@@ -303,7 +312,7 @@ func (v *Verdict) Decision() Decision {
 		switch {
 		case r.Outcome == Fail:
 			return Refused
-		case r.Outcome == Unknown && !rules[i].Advisory:
+		case r.Outcome == Unknown && !advisory[i]:
 			d = Undecided
 		}
 	}
@@ -321,7 +330,7 @@ func (v *Verdict) Deciding() int {
 		if r.Outcome == Fail {
 			return i
 		}
-		if r.Outcome == Unknown && unknown < 0 && !rules[i].Advisory {
+		if r.Outcome == Unknown && unknown < 0 && !advisory[i] {
 			unknown = i
 		}
 	}
