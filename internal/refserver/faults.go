@@ -3,10 +3,12 @@ package refserver
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/apierror"
 )
 
 // Faults are realistic mistakes an implementation of the API makes, planted
@@ -48,6 +50,38 @@ type Faults struct {
 	LoseFourthRepo       bool // a destination's fourth repository is answered success and never stored
 	ListLeaks            bool // ListSnapshotReposByInstanceId also lists the repositories of the destination listed before
 	ReAddRefused         bool // a pair once deleted is refused ever after
+}
+
+// The faults that only reshape an answer, in one place: the server calls
+// these on every answer, and they change it only when their fault is
+// planted.
+
+// reshapeError is the status and envelope of an error answer.
+func (f *Faults) reshapeError(e apierror.Error) (int, apierror.Error) {
+	status := e.Status
+	if f.NotFoundAs404 && e.Is(apierror.InstanceNotFound.Code) {
+		status = http.StatusNotFound
+	}
+	if f.NoMessage {
+		e.Message = ""
+	}
+	return status, e
+}
+
+// reshapeResult is the Result of a success answer.
+func (f *Faults) reshapeResult(b bool) any {
+	if f.ResultAsString {
+		return strconv.FormatBool(b)
+	}
+	return b
+}
+
+// reshapeRequestID is an answer's RequestId.
+func (f *Faults) reshapeRequestID(id string) string {
+	if f.ConstantRequestID {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	return id
 }
 
 // hashUnchecked is the check of the NoContentHashCheck fault: an ACS3

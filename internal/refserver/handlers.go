@@ -155,13 +155,8 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 	}
 }
 
-// result is the success Result, honest unless ResultAsString is planted.
-func (s *Server) result(b bool) any {
-	if s.cfg.Faults.ResultAsString {
-		return strconv.FormatBool(b)
-	}
-	return b
-}
+// result is the success Result, as the planted faults shape it.
+func (s *Server) result(b bool) any { return s.cfg.Faults.reshapeResult(b) }
 
 // evaluate asks the rules, then plants the decision faults.
 func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, src *checks.Instance) checks.Verdict {

@@ -135,13 +135,10 @@ type exchange struct {
 }
 
 func (s *Server) newRequestID() string {
-	if s.cfg.Faults.ConstantRequestID {
-		return "00000000-0000-0000-0000-000000000000"
-	}
 	var b [16]byte
 	rand.Read(b[:])
 	h := strings.ToUpper(hex.EncodeToString(b[:]))
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return s.cfg.Faults.reshapeRequestID(h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32])
 }
 
 // ServeHTTP answers one request. No input makes it panic or answer 5xx,
@@ -325,14 +322,8 @@ type envelope struct {
 }
 
 func (s *Server) fail(x *exchange, e apierror.Error) {
-	status := e.Status
-	if s.cfg.Faults.NotFoundAs404 && e.Is(apierror.InstanceNotFound.Code) {
-		status = http.StatusNotFound
-	}
+	status, e := s.cfg.Faults.reshapeError(e)
 	msg := e.Message
-	if s.cfg.Faults.NoMessage {
-		msg = ""
-	}
 	x.code = e.Code
 	s.write(x, status, envelope{
 		RequestID: x.requestID,
