@@ -54,19 +54,57 @@ type applyJSON struct {
 	Message   string `json:"message"`
 }
 
-func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		var le *live.Error
-		if errors.As(err, &le) {
-			fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
-			return exitLookup
-		}
-		fmt.Fprintf(stderr, "conform check: %v\n", err)
-		return exitUsage
+// liveFailure is the exit code and sentence of a live check that has no
+// verdict: exit 4 when the lookup failed, 2 for anything else.
+func liveFailure(stderr io.Writer, err error) int {
+	var le *live.Error
+	if errors.As(err, &le) {
+		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
+		return exitLookup
 	}
+	fmt.Fprintf(stderr, "conform check: %v\n", err)
+	return exitUsage
+}
+
+// liveResult is what a live check found: the verdict, where each fact came
+// from, what the search says, what --apply did.
+type liveResult struct {
+	verdict  checks.Verdict
+	credLine string
+	facts    []live.Fact
+	notes    []string
+	applied  *applyJSON
+}
+
+func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
+	p, credLine, err := connect(o)
+	if err != nil {
+		return liveFailure(stderr, err)
+	}
+	dest, err := p.Describe(o.region, o.dest)
+	if err != nil {
+		return liveFailure(stderr, err)
+	}
+	if o.alternatives {
+		return liveAlternatives(p, o, dest, credLine, stdout, stderr)
+	}
+	res, err := lookUp(p, o, dest)
+	if err != nil {
+		return liveFailure(stderr, err)
+	}
+	res.credLine = credLine
+	if err := renderLive(stdout, o.json, res); err != nil {
+		return liveFailure(stderr, err)
+	}
+	return exitForDecision(res.verdict.Decision())
+}
+
+// connect loads the credentials and makes the platform client, aimed at the
+// endpoints the flags name.
+func connect(o liveOptions) (*live.Platform, string, error) {
 	creds, from, err := live.LoadCredentials(o.profile)
 	if err != nil {
-		return fail(err)
+		return nil, "", err
 	}
 	endpoints := map[string]string{}
 	for r, u := range o.regionEndpoints {
@@ -76,66 +114,60 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 		endpoints[o.region] = o.endpoint
 	}
 	p := live.New(live.Options{Credentials: creds, Endpoints: endpoints, Timeout: o.timeout})
-	credLine := fmt.Sprintf("%s (AccessKey %s)", from, acs.MaskKeyID(creds.AccessKeyID))
+	return p, fmt.Sprintf("%s (AccessKey %s)", from, acs.MaskKeyID(creds.AccessKeyID)), nil
+}
 
-	dest, err := p.Describe(o.region, o.dest)
-	if err != nil {
-		return fail(err)
-	}
-	if o.alternatives {
-		return liveAlternatives(p, o, dest, credLine, stdout, stderr)
-	}
-	var notes []string
-	var facts []live.Fact
+// lookUp finds the source, decides, and applies when asked.
+func lookUp(p *live.Platform, o liveOptions, dest *live.Described) (liveResult, error) {
+	var res liveResult
 	if dest == nil {
-		notes = append(notes, fmt.Sprintf("destination %s is not visible in %s to these credentials", o.dest, o.region))
+		res.notes = append(res.notes, fmt.Sprintf("destination %s is not visible in %s to these credentials", o.dest, o.region))
 	} else {
-		facts = append(facts, dest.Facts...)
+		res.facts = append(res.facts, dest.Facts...)
 	}
 	source, where, err := findSource(p, o)
 	if err != nil {
-		return fail(err)
+		return res, err
 	}
-	notes = append(notes, where...)
+	res.notes = append(res.notes, where...)
 	if source != nil {
-		facts = append(facts, source.Facts...)
+		res.facts = append(res.facts, source.Facts...)
 	}
 	policy := checks.DefaultPolicy()
-	v := policy.Evaluate(o.dest, instanceOf(dest), o.source, instanceOf(source))
-
-	var applied *applyJSON
-	code := exitForDecision(v.Decision())
+	res.verdict = policy.Evaluate(o.dest, instanceOf(dest), o.source, instanceOf(source))
 	if o.apply {
-		applied, err = apply(p, o, &v)
-		if err != nil {
-			return fail(err)
+		if res.applied, err = apply(p, o, &res.verdict); err != nil {
+			return res, err
 		}
 	}
-	if o.json {
-		out := liveJSON{checkJSON: verdictJSON(&v), Credentials: credLine, Facts: facts, Notes: notes, Apply: applied}
+	return res, nil
+}
+
+// renderLive writes a live check's result as JSON or as text for people.
+func renderLive(stdout io.Writer, asJSON bool, res liveResult) error {
+	v := &res.verdict
+	if asJSON {
+		out := liveJSON{checkJSON: verdictJSON(v), Credentials: res.credLine, Facts: res.facts, Notes: res.notes, Apply: res.applied}
 		if out.Facts == nil {
 			out.Facts = []live.Fact{}
 		}
-		if err := json.NewEncoder(stdout).Encode(out); err != nil {
-			return fail(err)
-		}
-		return code
+		return json.NewEncoder(stdout).Encode(out)
 	}
-	printVerdict(stdout, &v, terminal.Colour(stdout))
-	fmt.Fprintf(stdout, "credentials: %s\n", credLine)
-	for _, n := range notes {
+	printVerdict(stdout, v, terminal.Colour(stdout))
+	fmt.Fprintf(stdout, "credentials: %s\n", res.credLine)
+	for _, n := range res.notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
-	if len(facts) > 0 {
+	if len(res.facts) > 0 {
 		fmt.Fprintln(stdout, "facts:")
-		for _, f := range facts {
+		for _, f := range res.facts {
 			fmt.Fprintf(stdout, "  %s %s = %s  (from %s)\n", f.Instance, f.Field, f.Value, f.Source)
 		}
 	}
-	if applied != nil {
-		fmt.Fprintf(stdout, "apply: %s\n", applied.Message)
+	if res.applied != nil {
+		fmt.Fprintf(stdout, "apply: %s\n", res.applied.Message)
 	}
-	return code
+	return nil
 }
 
 func instanceOf(d *live.Described) *checks.Instance {
@@ -249,15 +281,28 @@ func liveAlternatives(p *live.Platform, o liveOptions, dest *live.Described, cre
 		fmt.Fprintf(stderr, "conform check: destination %s is not visible in %s to these credentials (InstanceNotFound)\n", o.dest, o.region)
 		return exitFailed
 	}
+	rows, disagree, err := compareAlternatives(p, o, dest)
+	if err != nil {
+		return liveFailure(stderr, err)
+	}
+	renderAlternatives(stdout, o, dest, credLine, rows, disagree)
+	if disagree > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// compareAlternatives is every instance of the region with conform's verdict
+// for dest beside what ListAlternativeSnapshotRepos offers, and how many
+// disagree.
+func compareAlternatives(p *live.Platform, o liveOptions, dest *live.Described) ([]candidateJSON, int, error) {
 	all, err := p.ListInstances(o.region)
 	if err != nil {
-		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
-		return exitLookup
+		return nil, 0, err
 	}
 	offered, err := p.Alternatives(o.region, o.dest)
 	if err != nil {
-		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
-		return exitLookup
+		return nil, 0, err
 	}
 	policy := checks.DefaultPolicy()
 	var rows []candidateJSON
@@ -283,6 +328,11 @@ func liveAlternatives(p *live.Platform, o liveOptions, dest *live.Described, cre
 			disagree++
 		}
 	}
+	return rows, disagree, nil
+}
+
+// renderAlternatives writes the comparison as JSON or as an aligned table.
+func renderAlternatives(stdout io.Writer, o liveOptions, dest *live.Described, credLine string, rows []candidateJSON, disagree int) {
 	if o.json {
 		json.NewEncoder(stdout).Encode(struct {
 			Destination   string          `json:"destination"`
@@ -291,30 +341,26 @@ func liveAlternatives(p *live.Platform, o liveOptions, dest *live.Described, cre
 			Candidates    []candidateJSON `json:"candidates"`
 			Disagreements int             `json:"disagreements"`
 		}{o.dest, o.region, credLine, rows, disagree})
-	} else {
-		fmt.Fprintf(stdout, "sources for destination %s (%s) in %s — conform's verdict beside ListAlternativeSnapshotRepos:\n", o.dest, dest.Instance.Version, o.region)
-		width := len("instance")
-		for _, r := range rows {
-			width = max(width, len(r.Instance))
-		}
-		fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, "instance", "version", "conform", "platform", "")
-		for _, r := range rows {
-			platform := "not offered"
-			if r.PlatformOffers {
-				platform = "offered"
-			}
-			flag := ""
-			if !r.Agree {
-				flag = "DISAGREE: " + r.Message
-			} else if r.Verdict != "compatible" {
-				flag = r.DecidingRule
-			}
-			fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, r.Instance, r.Version, r.Verdict, platform, flag)
-		}
-		fmt.Fprintf(stdout, "credentials: %s\n%d disagreement(s)\n", credLine, disagree)
+		return
 	}
-	if disagree > 0 {
-		return exitFailed
+	fmt.Fprintf(stdout, "sources for destination %s (%s) in %s — conform's verdict beside ListAlternativeSnapshotRepos:\n", o.dest, dest.Instance.Version, o.region)
+	width := len("instance")
+	for _, r := range rows {
+		width = max(width, len(r.Instance))
 	}
-	return exitOK
+	fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, "instance", "version", "conform", "platform", "")
+	for _, r := range rows {
+		platform := "not offered"
+		if r.PlatformOffers {
+			platform = "offered"
+		}
+		flag := ""
+		if !r.Agree {
+			flag = "DISAGREE: " + r.Message
+		} else if r.Verdict != "compatible" {
+			flag = r.DecidingRule
+		}
+		fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, r.Instance, r.Version, r.Verdict, platform, flag)
+	}
+	fmt.Fprintf(stdout, "credentials: %s\n%d disagreement(s)\n", credLine, disagree)
 }
