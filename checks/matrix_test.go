@@ -62,6 +62,20 @@ func BenchmarkMatrix100k(b *testing.B) {
 	}
 }
 
+// byVersionString is every instance of w, labelled by its version string
+// (as the fleet picture labels them), and how many labels there are.
+func byVersionString(w *world.World) ([]*checks.Instance, func(*checks.Instance) int, int) {
+	members := make([]*checks.Instance, len(w.Instances))
+	index := map[string]int{}
+	for i := range w.Instances {
+		members[i] = &w.Instances[i]
+		if _, ok := index[members[i].Version.Raw]; !ok {
+			index[members[i].Version.Raw] = len(index)
+		}
+	}
+	return members, func(in *checks.Instance) int { return index[in.Version.Raw] }, len(index)
+}
+
 // CompatibleCounts must agree with counting every pair one by one.
 func TestCompatibleCountsAgreeWithPairByPair(t *testing.T) {
 	for seed := range uint64(5) {
@@ -69,18 +83,10 @@ func TestCompatibleCountsAgreeWithPairByPair(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		members := make([]*checks.Instance, len(w.Instances))
-		labels := map[string]int{}
-		for i := range w.Instances {
-			members[i] = &w.Instances[i]
-			if _, ok := labels[members[i].Version.Raw]; !ok {
-				labels[members[i].Version.Raw] = len(labels)
-			}
-		}
-		label := func(in *checks.Instance) int { return labels[in.Version.Raw] }
-		want := make([][]int, len(labels))
+		members, label, labels := byVersionString(w)
+		want := make([][]int, labels)
 		for i := range want {
-			want[i] = make([]int, len(labels))
+			want[i] = make([]int, labels)
 		}
 		for _, d := range members {
 			for _, s := range members {
@@ -92,7 +98,7 @@ func TestCompatibleCountsAgreeWithPairByPair(t *testing.T) {
 				}
 			}
 		}
-		got := w.Policy.CompatibleCounts(members, label, len(labels))
+		got := w.Policy.CompatibleCounts(members, label, labels)
 		total := 0
 		for i := range want {
 			for j := range want[i] {
@@ -114,17 +120,9 @@ func BenchmarkCompatibleCounts100kOneGroup(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	members := make([]*checks.Instance, len(w.Instances))
-	labels := map[string]int{}
-	for i := range w.Instances {
-		members[i] = &w.Instances[i]
-		if _, ok := labels[members[i].Version.Raw]; !ok {
-			labels[members[i].Version.Raw] = len(labels)
-		}
-	}
-	label := func(in *checks.Instance) int { return labels[in.Version.Raw] }
+	members, label, labels := byVersionString(w)
 	b.ReportAllocs()
 	for b.Loop() {
-		w.Policy.CompatibleCounts(members, label, len(labels))
+		w.Policy.CompatibleCounts(members, label, labels)
 	}
 }

@@ -107,15 +107,7 @@ func jsString(s string) string {
 
 func TestHTMLReportOfAFaultyImplementationInABrowser(t *testing.T) {
 	ctx := browser(t)
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := refserver.New(refserver.Config{World: w, Auth: true, Faults: refserver.Faults{IgnoreRegion: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(referenceWith(t, refserver.Faults{IgnoreRegion: true}))
 	defer ts.Close()
 	dir := t.TempDir()
 	page, badge := filepath.Join(dir, "report.html"), filepath.Join(dir, "badge.svg")

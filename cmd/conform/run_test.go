@@ -224,15 +224,7 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 // An exhaustive run against a server that does not check regions names
 // every pair it got wrong, not only the first, each with the oracle's reason.
 func TestExhaustiveReportsEveryDisagreeingPair(t *testing.T) {
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := refserver.New(refserver.Config{World: w, Auth: true, Faults: refserver.Faults{IgnoreRegion: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(referenceWith(t, refserver.Faults{IgnoreRegion: true}))
 	defer ts.Close()
 	code, out, rep := conformRun(t, "--endpoint", ts.URL, "--exhaustive", "--label-filter", "RULE-SAME-REGION", "--parallel", "4")
 	if code != 1 || !slices.Contains(rep.Failed, "RULE-SAME-REGION") {
@@ -248,4 +240,20 @@ func TestExhaustiveReportsEveryDisagreeingPair(t *testing.T) {
 	if len(dests) < 5 {
 		t.Errorf("only %d disagreeing pairs named:\n%s", len(dests), out)
 	}
+}
+
+// referenceWith is the reference server of the built-in world, signatures
+// checked, with faults planted (none for the faithful one), as the
+// in-process implementation a test runs conform against.
+func referenceWith(t testing.TB, faults refserver.Faults) *refserver.Server {
+	t.Helper()
+	w, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := refserver.New(refserver.Config{World: w, Auth: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

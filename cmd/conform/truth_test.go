@@ -166,14 +166,7 @@ func TestALabelFilterThatSelectsNothingExits2WithTheClosestLabel(t *testing.T) {
 // An implementation that answers the probe and then never again: the run
 // ends after three unanswered requests, not after one timeout per spec.
 func TestAnImplementationThatStopsAnsweringEndsTheRunSoon(t *testing.T) {
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := refserver.New(refserver.Config{World: w, Auth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceWith(t, refserver.Faults{})
 	var served, after atomic.Int64
 	release := make(chan struct{})
 	ts := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -298,14 +291,7 @@ func TestCredentialsFromTheEnvironmentNeitherBreakTheBuiltinRunNorLeak(t *testin
 }
 
 func TestADeadlineEndsASlowRun(t *testing.T) {
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := refserver.New(refserver.Config{World: w, Auth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referenceWith(t, refserver.Faults{})
 	ts := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		time.Sleep(100 * time.Millisecond)
 		ref.ServeHTTP(rw, r)
