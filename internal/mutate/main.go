@@ -156,8 +156,8 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 		case "not-compiled":
 			broken++
 		case "survived":
-			if reason, ok := equivalent[r.m.id()]; ok {
-				used[r.m.id()] = true
+			if id, reason, ok := listed(equivalent, r.m); ok {
+				used[id] = true
 				equiv++
 				survivors = append(survivors, fmt.Sprintf("  equivalent  %s — %s", r.m.id(), reason))
 				continue
@@ -309,6 +309,32 @@ func lineOf(m mutant) string {
 		}
 	}
 	return ""
+}
+
+// listed finds m in the equivalent list: by its exact id, or else — lines
+// move as code is added above — the entry of the same file, column and
+// change whose line is nearest, within ten.
+func listed(equivalent map[string]string, m mutant) (id, reason string, ok bool) {
+	if reason, ok := equivalent[m.id()]; ok {
+		return m.id(), reason, true
+	}
+	best := 11
+	for eid, r := range equivalent {
+		var file, change string
+		var line, col int
+		if n, _ := fmt.Sscanf(strings.Replace(eid, ":", " ", 2), "%s %d %d %s", &file, &line, &col, &change); n != 4 {
+			continue
+		}
+		want := fmt.Sprintf("%s→%s", show(m.old), show(m.new))
+		d := line - m.line
+		if d < 0 {
+			d = -d
+		}
+		if file == filepath.Base(m.file) && col == m.col && change == want && d < best {
+			best, id, reason, ok = d, eid, r, true
+		}
+	}
+	return id, reason, ok
 }
 
 // readEquivalent reads mutation-equivalent.txt: "id: reason" per line, #
