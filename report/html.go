@@ -130,7 +130,7 @@ conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <
 <thead><tr><th>requirement</th><th>level</th><th>statement</th><th>result</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr class="req {{.State}}" id="req-{{.ID}}" data-state="{{.State}}">
-<td class="id">{{.ID}}</td><td>{{.Level}}</td>
+<td class="id">{{.ID}}<br><small class="since" title="the catalogue version that introduced it">since {{.Since}}</small></td><td>{{.Level}}</td>
 <td>{{.Statement}}{{if .Failures}}
 <details class="failures"><summary>{{len .Failures}} failure(s): request and answer</summary>{{range .Failures}}<pre>{{.}}</pre>{{end}}</details>{{else if .Reason}}
 <div class="reason">{{short .Reason}}</div>{{end}}</td>

@@ -151,7 +151,7 @@ func TestWritersNameFailuresAndVersions(t *testing.T) {
 	if err := run.WriteHTML(&html); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`id="req-OK-CREATED" data-state="failed"`, "request: POST /x", `id="only-failures"`, "capability list is off"} {
+	for _, want := range []string{`id="req-OK-CREATED" data-state="failed"`, "request: POST /x", `id="only-failures"`, "capability list is off", `title="the catalogue version that introduced it">since 1.0.0</small>`} {
 		if !strings.Contains(html.String(), want) {
 			t.Errorf("HTML lacks %q", want)
 		}
