@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/snaprepo/conform/world"
+)
+
+// exhaustiveRun runs `conform run --exhaustive` as a process against a
+// `conform serve` process holding a generated world of n instances in one
+// region and account (one account: the tenant specs cannot be exercised, so
+// the run is incomplete by design and --allow-incomplete accepts it), and
+// returns how long it took and the run's peak RSS.
+func exhaustiveRun(b *testing.B, n int) (time.Duration, int64) {
+	b.Helper()
+	dir := b.TempDir()
+	data, _ := json.Marshal(world.Synthetic(1, 1, n, 5))
+	path := filepath.Join(dir, "world.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	s := startServe(&testing.T{}, "--log-level", "error", "--world", path)
+	defer s.cmd.Process.Kill()
+	cmd := exec.Command(conformBinary(b), "run", "--no-color", "--endpoint", s.url, "--world", path, "--exhaustive", "--label-filter", "!STATE-MODEL", "--allow-incomplete")
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		b.Fatalf("conform run --exhaustive over %d instances: %v\n%.3000s", n, err, out)
+	}
+	return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+}
+
+// BenchmarkExhaustiveProcessRSS: an exhaustive run over 250 instances
+// (62,500 pairs) against a conform serve process completes, every pair
+// compared, with the run's peak RSS flat against 100 instances (10,000
+// pairs) — goal within ±20 %.
+func BenchmarkExhaustiveProcessRSS(b *testing.B) {
+	var t100, t250 time.Duration
+	var rss100, rss250 int64
+	for b.Loop() {
+		t100, rss100 = exhaustiveRun(b, 100)
+		t250, rss250 = exhaustiveRun(b, 250)
+	}
+	b.ReportMetric(float64(rss100)/(1<<20), "MiB-RSS-10k-pairs")
+	b.ReportMetric(float64(rss250)/(1<<20), "MiB-RSS-62.5k-pairs")
+	b.ReportMetric(float64(rss250)/float64(rss100), "rss-ratio")
+	b.ReportMetric(62500/t250.Seconds(), "pairs/s-62.5k")
+	_ = t100
+}
