@@ -145,20 +145,7 @@ func TestLiveCheckAgainstServeProcesses(t *testing.T) {
 
 func TestLiveCheckLookupFailuresExit4(t *testing.T) {
 	hz := startServe(t, "--log-level", "error")
-	stall, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stall.Close()
-	go func() {
-		for {
-			c, err := stall.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // hold every connection open, answer nothing
-		}
-	}()
+	stall := stallingServer(t)
 	home := t.TempDir()
 	pair := []string{"--region", "cn-hangzhou", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf79src00000001"}
 	tests := []struct {
@@ -310,20 +297,7 @@ func TestLiveUsageErrors(t *testing.T) {
 // search of the other regions is a note, not a lookup failure.
 func TestLiveSearchIsConfinedAndNeverUndoesAVerdict(t *testing.T) {
 	hz := startServe(t, "--log-level", "error")
-	stall, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stall.Close()
-	go func() {
-		for {
-			c, err := stall.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	stall := stallingServer(t)
 	env := liveEnv(t, t.TempDir(), envCreds...)
 	pair := []string{"--region", "cn-hangzhou", "--endpoint", hz.url, "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cfbeijing0000001", "--timeout", "1s", "-o", "json"}
 	tests := []struct {
@@ -357,4 +331,25 @@ func TestLiveSearchIsConfinedAndNeverUndoesAVerdict(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stallingServer accepts connections and holds them open, answering
+// nothing: an endpoint that never replies.
+func stallingServer(t *testing.T) net.Listener {
+	t.Helper()
+	stall, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stall.Close() })
+	go func() {
+		for {
+			c, err := stall.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold every connection open until the listener closes
+		}
+	}()
+	return stall
 }
