@@ -20,8 +20,6 @@ anything:
 
 Exit codes:
   0  printed     2  usage error
-
-Flags:
 `
 
 // worldInitHeader replaces the built-in world's own opening comment.
