@@ -216,14 +216,7 @@ func TestFleetPictureInABrowser(t *testing.T) {
 // the pair and the deciding rule.
 func TestMidSizeGroupsAreCanvasesWithHover(t *testing.T) {
 	ctx := browser(t)
-	dir := t.TempDir()
-	data, _ := json.Marshal(world.Synthetic(1, 1, 100, 3))
-	fleet := filepath.Join(dir, "fleet.json")
-	os.WriteFile(fleet, data, 0o644)
-	page := filepath.Join(dir, "fleet.html")
-	if code, _, errOut := conform(t, "check", "--world", fleet, "--matrix", "--html", page); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	page := oneGroupFleetPage(t, 100)
 	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("canvas.cells")))
 	rect := eval[map[string]float64](t, ctx, `(function(){var c=document.querySelector("canvas.cells"); c.scrollIntoView(); var r=c.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, n:100};})()`)
 	px := rect["w"] / rect["n"]
@@ -235,18 +228,32 @@ func TestMidSizeGroupsAreCanvasesWithHover(t *testing.T) {
 
 func TestLargeGroupsGetAPerVersionSummary(t *testing.T) {
 	ctx := browser(t)
-	dir := t.TempDir()
-	data, _ := json.Marshal(world.Synthetic(1, 1, 300, 3))
-	fleet := filepath.Join(dir, "fleet.json")
-	os.WriteFile(fleet, data, 0o644)
-	page := filepath.Join(dir, "fleet.html")
-	if code, _, errOut := conform(t, "check", "--world", fleet, "--matrix", "--html", page); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	page := oneGroupFleetPage(t, 300)
 	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("table.summary")))
 	cells := eval[int](t, ctx, `document.querySelectorAll("table.summary td[title]").length`)
 	canvases := eval[int](t, ctx, `document.querySelectorAll("canvas").length`)
 	if cells == 0 || canvases != 0 {
 		t.Errorf("summary cells %d, canvases %d", cells, canvases)
 	}
+}
+
+// oneGroupFleetPage writes a synthetic world of one (region, account) group
+// of n instances and draws its matrix with check --matrix --html, returning
+// the page's path.
+func oneGroupFleetPage(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := json.Marshal(world.Synthetic(1, 1, n, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet := filepath.Join(dir, "fleet.json")
+	if err := os.WriteFile(fleet, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "fleet.html")
+	if code, _, errOut := conform(t, "check", "--world", fleet, "--matrix", "--html", page); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	return page
 }
