@@ -43,17 +43,52 @@ func DescribeAuthorization(h string) string {
 	scheme, rest, _ := strings.Cut(h, " ")
 	switch scheme {
 	case SchemeV3:
-		for _, part := range strings.Split(rest, ",") {
-			if id, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
-				return SchemeV3 + ", key " + MaskKeyID(id)
-			}
+		if id := ParseV3Authorization(rest).KeyID; id != "" {
+			return SchemeV3 + ", key " + MaskKeyID(id)
 		}
 		return SchemeV3 + ", no Credential"
 	case SchemeV1:
-		id, _, _ := strings.Cut(rest, ":")
-		return "acs (ROA 1.0), key " + MaskKeyID(id)
+		return "acs (ROA 1.0), key " + MaskKeyID(AuthorizationKeyID(h))
 	}
 	return fmt.Sprintf("an unknown scheme (%d bytes)", len(h))
+}
+
+// V3Authorization is what an ACS3-HMAC-SHA256 Authorization header carries
+// after its scheme. A part given twice keeps its last value.
+type V3Authorization struct {
+	KeyID, SignedHeaders, Signature string
+}
+
+// ParseV3Authorization reads the Credential=, SignedHeaders= and Signature=
+// parts of an ACS3-HMAC-SHA256 Authorization header, the scheme cut off.
+// Missing parts are "".
+func ParseV3Authorization(rest string) V3Authorization {
+	var a V3Authorization
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			a.KeyID = v
+		case "SignedHeaders":
+			a.SignedHeaders = v
+		case "Signature":
+			a.Signature = v
+		}
+	}
+	return a
+}
+
+// AuthorizationKeyID is the AccessKeyId an Authorization header of either
+// scheme names, "" when it names none.
+func AuthorizationKeyID(h string) string {
+	if rest, ok := strings.CutPrefix(h, SchemeV1+" "); ok {
+		id, _, _ := strings.Cut(rest, ":")
+		return id
+	}
+	if rest, ok := strings.CutPrefix(h, SchemeV3+" "); ok {
+		return ParseV3Authorization(rest).KeyID
+	}
+	return ""
 }
 
 // The schemes, as they open the Authorization header.
@@ -122,17 +157,24 @@ func canonical(lower string) string {
 func acsHeaders(h http.Header) []string {
 	var names []string
 	for k, v := range h {
-		if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
-			continue
+		if lk, ok := acsName(k, v); ok {
+			names = append(names, lk)
 		}
-		lk, ok := lowerOf[k]
-		if !ok {
-			lk = strings.ToLower(k)
-		}
-		names = append(names, lk)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// acsName is the lower-cased name of header k when it is an x-acs-* header
+// with a value.
+func acsName(k string, v []string) (string, bool) {
+	if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
+		return "", false
+	}
+	if lk, ok := lowerOf[k]; ok {
+		return lk, true
+	}
+	return strings.ToLower(k), true
 }
 
 // V1Form is one way an official SDK writes the ROA 1.0 string to sign;

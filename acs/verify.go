@@ -234,14 +234,7 @@ func unsigned(h http.Header, signed []string) string {
 		note("content-type")
 	}
 	for k, v := range h {
-		if len(v) == 0 || len(k) < 6 || !strings.EqualFold(k[:6], "x-acs-") {
-			continue
-		}
-		lk, ok := lowerOf[k]
-		if !ok {
-			lk = strings.ToLower(k)
-		}
-		if !slices.Contains(signed, lk) {
+		if lk, ok := acsName(k, v); ok && !slices.Contains(signed, lk) {
 			note(lk)
 		}
 	}
@@ -259,18 +252,8 @@ func repeatedLower(h http.Header, lower []string) string {
 }
 
 func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, *Failure) {
-	var keyID, signedList, sig string
-	for _, part := range strings.Split(rest, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "Credential":
-			keyID = val
-		case "SignedHeaders":
-			signedList = val
-		case "Signature":
-			sig = val
-		}
-	}
+	a := ParseV3Authorization(rest)
+	keyID, signedList, sig := a.KeyID, a.SignedHeaders, a.Signature
 	if keyID == "" || signedList == "" || sig == "" {
 		return "", fail(apierror.IncompleteSignature, "ACS3-HMAC-SHA256 wants Credential=, SignedHeaders= and Signature=.")
 	}

@@ -92,18 +92,9 @@ func hashUnchecked(r *http.Request, secret string) bool {
 	if !ok {
 		return false
 	}
-	var signed, sig string
-	for _, part := range strings.Split(rest, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "SignedHeaders":
-			signed = v
-		case "Signature":
-			sig = v
-		}
-	}
-	cr := acs.CanonicalRequestV3(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header, r.Host, strings.Split(signed, ";"), r.Header.Get(acs.HeaderContentSHA256))
-	return sig == acs.SignatureV3(secret, acs.StringToSignV3(cr))
+	a := acs.ParseV3Authorization(rest)
+	cr := acs.CanonicalRequestV3(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header, r.Host, strings.Split(a.SignedHeaders, ";"), r.Header.Get(acs.HeaderContentSHA256))
+	return a.Signature == acs.SignatureV3(secret, acs.StringToSignV3(cr))
 }
 
 // datedAhead reports whether the request's signed date is in the future:

@@ -205,15 +205,15 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 	if failure != nil {
 		switch {
 		case s.cfg.Faults.AnySignature && failure.Err.Is(apierror.SignatureDoesNotMatch.Code):
-			keyID = credentialOf(auth)
+			keyID = acs.AuthorizationKeyID(auth)
 		case s.cfg.Faults.NoNonceCheck && (failure.Err.Is(apierror.NonceUsed.Code) || failure.Err.Is(apierror.TimestampExpired.Code)):
-			keyID = credentialOf(auth)
+			keyID = acs.AuthorizationKeyID(auth)
 		case s.cfg.Faults.NoContentHashCheck && failure.Err.Is(apierror.ContentHashMismatch.Code) && hashUnchecked(x.r, s.secretFor(auth)):
-			keyID = credentialOf(auth)
+			keyID = acs.AuthorizationKeyID(auth)
 		case s.cfg.Faults.FutureDatesOK && failure.Err.Is(apierror.TimestampExpired.Code) && datedAhead(x.r, s.cfg.Now()):
-			keyID = credentialOf(auth)
+			keyID = acs.AuthorizationKeyID(auth)
 		case s.cfg.Faults.ROANonceUnchecked && failure.Err.Is(apierror.NonceUsed.Code) && strings.HasPrefix(auth, acs.SchemeV1+" "):
-			keyID = credentialOf(auth)
+			keyID = acs.AuthorizationKeyID(auth)
 		default:
 			s.fail(x, failure.Err)
 			return "", false
@@ -229,7 +229,7 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 
 // secretFor is the secret of the AccessKey an Authorization header names.
 func (s *Server) secretFor(auth string) string {
-	_, secret, _ := s.world.KeyOwner(credentialOf(auth))
+	_, secret, _ := s.world.KeyOwner(acs.AuthorizationKeyID(auth))
 	return secret
 }
 
@@ -237,28 +237,11 @@ func (s *Server) secretFor(auth string) string {
 // the owner of the AccessKeyId named in Authorization if the world knows it,
 // else the world's first account.
 func (s *Server) unverifiedAccount(auth string) string {
-	if acct, _, ok := s.world.KeyOwner(credentialOf(auth)); ok {
+	if acct, _, ok := s.world.KeyOwner(acs.AuthorizationKeyID(auth)); ok {
 		return acct
 	}
 	if len(s.world.Accounts) > 0 {
 		return s.world.Accounts[0].ID
-	}
-	return ""
-}
-
-// credentialOf pulls the AccessKeyId out of an Authorization header of
-// either scheme, "" when there is none.
-func credentialOf(auth string) string {
-	if rest, ok := strings.CutPrefix(auth, acs.SchemeV1+" "); ok {
-		id, _, _ := strings.Cut(rest, ":")
-		return id
-	}
-	if rest, ok := strings.CutPrefix(auth, acs.SchemeV3+" "); ok {
-		for _, part := range strings.Split(rest, ",") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
-				return v
-			}
-		}
 	}
 	return ""
 }
