@@ -232,23 +232,34 @@ func (e *env) cleanup(p pair) {
 // repository still listed is reported once against OK-DELETED, and the pair
 // is marked dirty for the specs that follow.
 func (e *env) verifyCleanup(ctx context.Context, p pair) {
-	if !e.cfg.has(CapList) {
+	e.verifyDeleted(ctx, p.Dest, []string{p.Source})
+}
+
+// verifyDeleted is verifyCleanup for several sources of one destination,
+// listed once.
+func (e *env) verifyDeleted(ctx context.Context, dest string, sources []string) {
+	if !e.cfg.has(CapList) || len(sources) == 0 {
 		return
 	}
-	resp, err := e.client.Do(ctx, apiclient.List(p.Dest))
+	resp, err := e.client.Do(ctx, apiclient.List(dest))
 	if err != nil || resp.Status != 200 {
 		return
 	}
 	repos, err := resp.Repos()
-	if err != nil || !slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == p.Source }) {
+	if err != nil {
 		return
 	}
-	why := fmt.Sprintf("the suite's cleanup deleted %s from %s, and DeleteSnapshotRepo answered, yet ListSnapshotReposByInstanceId still lists it", p.Source, p.Dest)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, seen := e.dirty[[2]string{p.Dest, p.Source}]; !seen {
-		e.dirty[[2]string{p.Dest, p.Source}] = why
-		e.cleanupFailures = append(e.cleanupFailures, why)
+	for _, source := range sources {
+		if !slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == source }) {
+			continue
+		}
+		if _, seen := e.dirty[[2]string{dest, source}]; !seen {
+			why := fmt.Sprintf("the suite's cleanup deleted %s from %s, and DeleteSnapshotRepo answered, yet ListSnapshotReposByInstanceId still lists it", source, dest)
+			e.dirty[[2]string{dest, source}] = why
+			e.cleanupFailures = append(e.cleanupFailures, why)
+		}
 	}
 }
 

@@ -87,17 +87,18 @@ func (e *env) pairCase(d, s string) (string, checks.Verdict, bool) {
 // why, and what came back. A pair the implementation accepted is deleted
 // again before the next.
 func (e *env) comparePairs(ctx context.Context, d, id string) []string {
-	w := e.cfg.World
-	work := make(chan int)
+	type job struct {
+		source  string
+		verdict checks.Verdict
+	}
+	work := make(chan job)
 	var mu sync.Mutex
 	var bad []string
 	var wg sync.WaitGroup
 	for range max(1, e.cfg.Parallel) {
 		wg.Go(func() {
 			for j := range work {
-				s := w.Instances[j].ID
-				_, v, _ := e.pairCase(d, s)
-				if why := e.comparePair(ctx, d, s, &v); why != "" {
+				if why := e.comparePair(ctx, d, j.source, &j.verdict); why != "" {
 					mu.Lock()
 					bad = append(bad, why)
 					mu.Unlock()
@@ -105,10 +106,10 @@ func (e *env) comparePairs(ctx context.Context, d, id string) []string {
 			}
 		})
 	}
-	for j := range w.Instances {
-		if pid, _, ok := e.pairCase(d, w.Instances[j].ID); ok && pid == id {
+	for _, inst := range e.cfg.World.Instances {
+		if pid, v, ok := e.pairCase(d, inst.ID); ok && pid == id {
 			select {
-			case work <- j:
+			case work <- job{inst.ID, v}:
 			case <-ctx.Done():
 			}
 		}

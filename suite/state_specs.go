@@ -295,11 +295,13 @@ func (e *env) resetPools(ctx context.Context, pools statePools, steps []step) {
 func (e *env) startClean(ctx context.Context, pools statePools) {
 	GinkgoHelper()
 	for _, d := range pools.dests {
+		var sources []string
 		for _, s := range pools.srcs {
 			if e.usable(d, s) {
-				e.verifyCleanup(ctx, pair{Dest: d.ID, Source: s.ID})
+				sources = append(sources, s.ID)
 			}
 		}
+		e.verifyDeleted(ctx, d.ID, sources)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
