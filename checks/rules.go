@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/snaprepo/conform/apierror"
 )
@@ -58,7 +59,8 @@ const (
 )
 
 // Rule is one compatibility rule: the requirement it stands for, what the
-// platform answers when it fails, and how it decides.
+// platform answers when it fails, and whether it only warns. How it decides is
+// its function below, called in order by Evaluate.
 type Rule struct {
 	// ID is the requirement ID of docs/requirements.md, or for an advisory rule
 	// (one that only warns) a name of its own.
@@ -69,186 +71,174 @@ type Rule struct {
 	Refusal apierror.Error
 	// Advisory rules warn and never refuse.
 	Advisory bool
-	decide   func(p *Policy, dest, src *Instance, destID, srcID string) (Outcome, reason)
 }
 
 // AdvisoryRestore is the ID of the advisory rule about restoring indices.
 const AdvisoryRestore = "RESTORE-COMPAT"
 
-// ruleCount is the number of rules, a constant so that a Verdict holds its
-// results in an array, without allocating.
-const ruleCount = len(rules)
-
-// Indexes in rules of the rules whose sentences need more than their reason,
-// found by ID.
-var (
-	destExistsRule   = RuleIndex("ERR-INSTANCE-NOT-FOUND")
-	sourceExistsRule = RuleIndex("RULE-SOURCE-EXISTS")
-	kernelRule       = RuleIndex("RULE-KERNEL-6.7")
+// The rules' indexes in rules, in the order the platform checks them: the
+// first failure decides the API error. Evaluate fills each index from the
+// rule's function of the same name.
+const (
+	ruleDestExists = iota
+	ruleDestNotActivating
+	ruleDestActive
+	ruleSourceExists
+	ruleDistinct
+	ruleSameAccount
+	ruleSameRegion
+	ruleVersionOrder
+	ruleKernel67
+	ruleRestorable
+	// ruleCount is the number of rules, a constant so that a Verdict holds
+	// its results in an array, without allocating.
+	ruleCount
 )
 
-// rules in the order the platform checks them: the first failure decides the
-// API error.
-var rules = [...]Rule{
-	{ID: "ERR-INSTANCE-NOT-FOUND", Title: "destination exists", Refusal: apierror.InstanceNotFound, decide: destExists},
-	{ID: "ERR-INSTANCE-ACTIVATING", Title: "destination is not activating", Refusal: apierror.InstanceActivating, decide: destNotActivating},
-	{ID: "ERR-INSTANCE-INACTIVE", Title: "destination is active", Refusal: apierror.InstanceNotActive, decide: destActive},
-	{ID: "RULE-SOURCE-EXISTS", Title: "source exists", Refusal: apierror.SourceNotFound, decide: sourceExists},
-	{ID: "RULE-DISTINCT", Title: "source is not the destination", Refusal: apierror.SourceIsDestination, decide: distinct},
+// firstComparing is the first rule that compares the two instances: it and
+// every later rule have nothing to compare when either is missing.
+const firstComparing = ruleSameAccount
+
+var rules = [ruleCount]Rule{
+	ruleDestExists:        {ID: "ERR-INSTANCE-NOT-FOUND", Title: "destination exists", Refusal: apierror.InstanceNotFound},
+	ruleDestNotActivating: {ID: "ERR-INSTANCE-ACTIVATING", Title: "destination is not activating", Refusal: apierror.InstanceActivating},
+	ruleDestActive:        {ID: "ERR-INSTANCE-INACTIVE", Title: "destination is active", Refusal: apierror.InstanceNotActive},
+	ruleSourceExists:      {ID: "RULE-SOURCE-EXISTS", Title: "source exists", Refusal: apierror.SourceNotFound},
+	ruleDistinct:          {ID: "RULE-DISTINCT", Title: "source is not the destination", Refusal: apierror.SourceIsDestination},
 	// Another account's source is, to the caller, a source that does not
 	// exist: the refusal must not reveal that it does.
-	{ID: "RULE-SAME-ACCOUNT", Title: "same account", Refusal: apierror.SourceNotFound, decide: sameAccount},
-	{ID: "RULE-SAME-REGION", Title: "same region", Refusal: apierror.RegionMismatch, decide: sameRegion},
-	{ID: "RULE-VERSION", Title: "source not newer", Refusal: apierror.VersionIncompatible, decide: versionOrder},
-	{ID: "RULE-KERNEL-6.7", Title: "6.7.0 kernel", Refusal: apierror.KernelIncompatible, decide: kernel67},
-	{ID: AdvisoryRestore, Title: "indices restorable", Advisory: true, decide: restorable},
+	ruleSameAccount:  {ID: "RULE-SAME-ACCOUNT", Title: "same account", Refusal: apierror.SourceNotFound},
+	ruleSameRegion:   {ID: "RULE-SAME-REGION", Title: "same region", Refusal: apierror.RegionMismatch},
+	ruleVersionOrder: {ID: "RULE-VERSION", Title: "source not newer", Refusal: apierror.VersionIncompatible},
+	ruleKernel67:     {ID: "RULE-KERNEL-6.7", Title: "6.7.0 kernel", Refusal: apierror.KernelIncompatible},
+	ruleRestorable:   {ID: AdvisoryRestore, Title: "indices restorable", Advisory: true},
 }
-
-// advisory is each rule's Advisory, apart from the table: Decision reads it
-// for every pair, and the Rule records are too large to walk on that path.
-var advisory = func() (a [ruleCount]bool) {
-	for i := range rules {
-		a[i] = rules[i].Advisory
-	}
-	return a
-}()
 
 // Rules lists the rules in the order they are checked.
 func Rules() []Rule { return rules[:] }
 
-func destExists(_ *Policy, dest, _ *Instance, _, _ string) (Outcome, reason) {
+func destExists(dest *Instance) Result {
 	if dest == nil {
-		return Fail, reasonDestMissing
+		return Result{Fail, reasonDestMissing}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func destNotActivating(_ *Policy, dest, _ *Instance, _, _ string) (Outcome, reason) {
+func destNotActivating(dest *Instance) Result {
 	switch {
 	case dest == nil:
-		return Unknown, reasonDestMissing
+		return Result{Unknown, reasonDestMissing}
 	case dest.Status == StatusActivating:
-		return Fail, reasonActivating
+		return Result{Fail, reasonActivating}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func destActive(_ *Policy, dest, _ *Instance, _, _ string) (Outcome, reason) {
+func destActive(dest *Instance) Result {
 	switch {
 	case dest == nil:
-		return Unknown, reasonDestMissing
+		return Result{Unknown, reasonDestMissing}
 	case dest.Status == StatusInactive || dest.Status == StatusInvalid:
-		return Fail, reasonNotActive
+		return Result{Fail, reasonNotActive}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func sourceExists(_ *Policy, _, src *Instance, _, _ string) (Outcome, reason) {
+func sourceExists(src *Instance) Result {
 	if src == nil {
-		return Fail, reasonSourceMissing
+		return Result{Fail, reasonSourceMissing}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func distinct(_ *Policy, _, _ *Instance, destID, srcID string) (Outcome, reason) {
+func distinct(destID, srcID string) Result {
 	if destID == srcID {
-		return Fail, reasonSameInstance
+		return Result{Fail, reasonSameInstance}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-// missing is the outcome of a rule that compares the two instances when one
-// of them is not there to compare.
-func missing(dest, src *Instance) (Outcome, reason, bool) {
+// missing is the result of every rule that compares the two instances when
+// one of them (or both) is not there to compare.
+func missing(dest, src *Instance) Result {
 	switch {
 	case dest == nil && src == nil:
-		return Unknown, reasonBothMissing, true
+		return Result{Unknown, reasonBothMissing}
 	case dest == nil:
-		return Unknown, reasonDestMissing, true
-	case src == nil:
-		return Unknown, reasonSourceMissing, true
+		return Result{Unknown, reasonDestMissing}
 	}
-	return Pass, reasonOK, false
+	return Result{Unknown, reasonSourceMissing}
 }
 
-func sameAccount(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
-	if o, r, gone := missing(dest, src); gone {
-		return o, r
-	}
+func sameAccount(dest, src *Instance) Result {
 	if dest.Account != src.Account {
-		return Fail, reasonOtherAccount
+		return Result{Fail, reasonOtherAccount}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func sameRegion(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
-	if o, r, gone := missing(dest, src); gone {
-		return o, r
-	}
+func sameRegion(dest, src *Instance) Result {
 	if dest.Region != src.Region {
-		return Fail, reasonOtherRegion
+		return Result{Fail, reasonOtherRegion}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
-func versionOrder(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
-	if o, r, gone := missing(dest, src); gone {
-		return o, r
+// versionOrder is given order, the source's version compared with the
+// destination's (-1, 0 or +1).
+func versionOrder(order int) Result {
+	if order > 0 {
+		return Result{Fail, reasonNewerSource}
 	}
-	if src.Version.Compare(dest.Version) > 0 {
-		return Fail, reasonNewerSource
-	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
+
+// version670 is the version the kernel rule is about.
+var version670 = VersionKey{6, 7, 0}
 
 // kernel67 is the user guide's rule for two 6.7.0 Standard Edition instances:
 // the destination's kernel must be later than the source's, or both must run
 // the latest kernel.
-func kernel67(p *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
-	if o, r, gone := missing(dest, src); gone {
-		return o, r
-	}
-	if !dest.Version.Is(6, 7, 0) || !src.Version.Is(6, 7, 0) ||
+func (p *Policy) kernel67(dest, src *Instance) Result {
+	if dest.Version.Key != version670 || src.Version.Key != version670 ||
 		dest.Edition != EditionStandard || src.Edition != EditionStandard {
-		return Pass, reasonNotApplicable
+		return Result{Pass, reasonNotApplicable}
 	}
 	if dest.Kernel == nil || src.Kernel == nil {
-		return Unknown, reasonKernelUnknown
+		return Result{Unknown, reasonKernelUnknown}
 	}
 	dk, sk := keyOf(dest.Kernel), keyOf(src.Kernel)
 	if dk.compare(sk) > 0 {
-		return Pass, reasonKernelLater
+		return Result{Pass, reasonKernelLater}
 	}
-	latest := p.LatestKernels[VersionKey{6, 7, 0}]
+	latest := p.LatestKernels[version670]
 	if latest == nil {
 		if dk == sk {
-			return Unknown, reasonLatestUnknown
+			return Result{Unknown, reasonLatestUnknown}
 		}
-		return Fail, reasonKernelNotLater
+		return Result{Fail, reasonKernelNotLater}
 	}
 	if lk := keyOf(latest); dk == lk && sk == lk {
-		return Pass, reasonBothLatest
+		return Result{Pass, reasonBothLatest}
 	}
-	return Fail, reasonKernelNotLater
+	return Result{Fail, reasonKernelNotLater}
 }
 
 // restorable warns where Elastic's snapshot compatibility means the
-// repository can be referenced but not every index in it restored.
-func restorable(_ *Policy, dest, src *Instance, _, _ string) (Outcome, reason) {
-	if o, r, gone := missing(dest, src); gone {
-		return o, r
-	}
+// repository can be referenced but not every index in it restored. order is
+// as for versionOrder.
+func restorable(order int, dest, src *Instance) Result {
 	sm, dm := src.Version.Key.Major, dest.Version.Key.Major
 	switch {
-	case src.Version.Compare(dest.Version) > 0:
+	case order > 0:
 		// Elastic never restores a snapshot into an older cluster.
-		return Warn, reasonNewerIndices
+		return Result{Warn, reasonNewerIndices}
 	case dm >= sm+2:
-		return Warn, reasonTwoMajorsBack
+		return Result{Warn, reasonTwoMajorsBack}
 	case sm == 5 && dm == 6:
-		return Warn, reasonMultiType
+		return Result{Warn, reasonMultiType}
 	}
-	return Pass, reasonOK
+	return Result{Pass, reasonOK}
 }
 
 // Result is one rule's outcome for a pair.
@@ -279,44 +269,105 @@ func (d Decision) String() string {
 	}
 }
 
+// ruleSet is a set of rules, bit i for rule i (TestEveryRuleFitsARuleSet
+// keeps the rules within its bits).
+type ruleSet uint16
+
+// has reports whether rule i is in the set.
+func (s ruleSet) has(i int) bool { return s&(1<<i) != 0 }
+
+// first is the lowest rule in the set, -1 when it is empty.
+func (s ruleSet) first() int {
+	if s == 0 {
+		return -1
+	}
+	return bits.TrailingZeros16(uint16(s))
+}
+
+// required is the set of rules that are not advisory.
+var required = func() (s ruleSet) {
+	for i := range rules {
+		if !rules[i].Advisory {
+			s |= 1 << i
+		}
+	}
+	return s
+}()
+
 // Verdict is every rule's result for one (destination, source) pair.
 // Evaluating does not allocate; the sentences are made on demand.
 type Verdict struct {
 	DestID, SourceID string
 	Dest, Source     *Instance
-	Results          [ruleCount]Result
-	latest67         string
+	results          [ruleCount]Result
+	// with is, for each outcome, the rules that gave it: the decision is
+	// read from these sets without walking the results.
+	with     [Unknown + 1]ruleSet
+	latest67 string
 }
 
-// Evaluate applies every rule to a destination and a source. A nil instance
-// is one the caller cannot see: it does not exist, or is another account's.
-func (p *Policy) Evaluate(destID string, dest *Instance, sourceID string, source *Instance) Verdict {
-	v := Verdict{DestID: destID, SourceID: sourceID, Dest: dest, Source: source}
-	for i := range rules {
-		o, r := rules[i].decide(p, dest, source, destID, sourceID)
-		v.Results[i] = Result{Outcome: o, reason: r}
+// set records rule i's result.
+func (v *Verdict) set(i int, r Result) {
+	v.results[i] = r
+	v.with[r.Outcome] |= 1 << i
+}
+
+// Evaluate applies every rule to a destination and a source, in order, and
+// keeps each result. A nil instance is one the caller cannot see: it does not
+// exist, or is another account's.
+func (p *Policy) Evaluate(destID string, dest *Instance, sourceID string, source *Instance) (v Verdict) {
+	v.DestID, v.SourceID, v.Dest, v.Source = destID, sourceID, dest, source
+	v.set(ruleDestExists, destExists(dest))
+	v.set(ruleDestNotActivating, destNotActivating(dest))
+	v.set(ruleDestActive, destActive(dest))
+	v.set(ruleSourceExists, sourceExists(source))
+	v.set(ruleDistinct, distinct(destID, sourceID))
+	if dest == nil || source == nil {
+		m := missing(dest, source)
+		for i := firstComparing; i < ruleCount; i++ {
+			v.set(i, m)
+		}
+		return v
 	}
-	if r := v.Results[kernelRule].reason; r == reasonKernelNotLater || r == reasonBothLatest {
-		if k := p.LatestKernels[VersionKey{6, 7, 0}]; k != nil {
-			v.latest67 = k.Original()
+	order := source.Version.Compare(dest.Version)
+	v.set(ruleSameAccount, sameAccount(dest, source))
+	v.set(ruleSameRegion, sameRegion(dest, source))
+	v.set(ruleVersionOrder, versionOrder(order))
+	v.set(ruleKernel67, p.kernel67(dest, source))
+	v.set(ruleRestorable, restorable(order, dest, source))
+	if k := v.results[ruleKernel67].reason; k == reasonKernelNotLater || k == reasonBothLatest {
+		if latest := p.LatestKernels[version670]; latest != nil {
+			v.latest67 = latest.Original()
 		}
 	}
 	return v
 }
 
+// Outcome is rule i's outcome (i indexes Rules).
+func (v *Verdict) Outcome(i int) Outcome { return v.results[i].Outcome }
+
+// Override replaces rule i's outcome, keeping its sentence's reason: for an
+// implementation that disagrees with the rules on purpose, such as the
+// reference server's planted faults.
+func (v *Verdict) Override(i int, o Outcome) {
+	v.with[v.results[i].Outcome] &^= 1 << i
+	v.results[i].Outcome = o
+	v.with[o] |= 1 << i
+}
+
+// Failing is the number of rules that fail.
+func (v *Verdict) Failing() int { return bits.OnesCount16(uint16(v.with[Fail])) }
+
 // Decision is Refused when a rule fails, else Undecided when a rule lacks a
 // fact, else Compatible. Advisory warnings never refuse.
 func (v *Verdict) Decision() Decision {
-	d := Compatible
-	for i, r := range v.Results {
-		switch {
-		case r.Outcome == Fail:
-			return Refused
-		case r.Outcome == Unknown && !advisory[i]:
-			d = Undecided
-		}
+	switch {
+	case v.with[Fail] != 0:
+		return Refused
+	case v.with[Unknown]&required != 0:
+		return Undecided
 	}
-	return d
+	return Compatible
 }
 
 // Compatible reports whether the platform will accept the pair.
@@ -325,44 +376,29 @@ func (v *Verdict) Compatible() bool { return v.Decision() == Compatible }
 // Deciding is the index in Rules of the rule that decides the verdict: the
 // first failure, else the first unknown, else -1.
 func (v *Verdict) Deciding() int {
-	unknown := -1
-	for i, r := range v.Results {
-		if r.Outcome == Fail {
-			return i
-		}
-		if r.Outcome == Unknown && unknown < 0 && !advisory[i] {
-			unknown = i
-		}
+	if v.with[Fail] != 0 {
+		return v.with[Fail].first()
 	}
-	return unknown
+	return (v.with[Unknown] & required).first()
 }
 
 // APIError is what the platform answers for a refused pair, nil otherwise.
 func (v *Verdict) APIError() *apierror.Error {
-	for i, r := range v.Results {
-		if r.Outcome == Fail {
-			e := rules[i].Refusal
-			return &e
-		}
+	if v.with[Fail] == 0 {
+		return nil
 	}
-	return nil
+	e := rules[v.with[Fail].first()].Refusal
+	return &e
 }
 
 // Warned reports whether an advisory rule warned.
-func (v *Verdict) Warned() bool {
-	for _, r := range v.Results {
-		if r.Outcome == Warn {
-			return true
-		}
-	}
-	return false
-}
+func (v *Verdict) Warned() bool { return v.with[Warn] != 0 }
 
 // Warnings are the sentences of advisory rules that warned.
 func (v *Verdict) Warnings() []string {
 	var out []string
-	for i, r := range v.Results {
-		if r.Outcome == Warn {
+	for i := range ruleCount {
+		if v.with[Warn].has(i) {
 			out = append(out, v.Message(i))
 		}
 	}
@@ -372,16 +408,16 @@ func (v *Verdict) Warnings() []string {
 // Message is the sentence that explains rule i's result, naming both
 // instances and the values compared.
 func (v *Verdict) Message(i int) string {
-	r := v.Results[i]
+	r := v.results[i]
 	d, s := v.DestID, v.SourceID
 	switch r.reason {
 	case reasonDestMissing:
-		if i == destExistsRule {
+		if i == ruleDestExists {
 			return fmt.Sprintf("destination %s does not exist (or belongs to another account): the platform answers InstanceNotFound", d)
 		}
 		return fmt.Sprintf("not evaluated: destination %s does not exist", d)
 	case reasonSourceMissing:
-		if i == sourceExistsRule {
+		if i == ruleSourceExists {
 			return fmt.Sprintf("source %s does not exist (or belongs to another account)", s)
 		}
 		return fmt.Sprintf("not evaluated: source %s does not exist", s)
@@ -437,24 +473,24 @@ func unknownKernelOf(v *Verdict) string {
 
 func okMessage(i int, v *Verdict) string {
 	d, s := v.DestID, v.SourceID
-	switch rules[i].ID {
-	case "ERR-INSTANCE-NOT-FOUND":
+	switch i {
+	case ruleDestExists:
 		return fmt.Sprintf("destination %s exists", d)
-	case "ERR-INSTANCE-ACTIVATING":
+	case ruleDestNotActivating:
 		return fmt.Sprintf("destination %s is %s, not activating", d, v.Dest.Status)
-	case "ERR-INSTANCE-INACTIVE":
+	case ruleDestActive:
 		return fmt.Sprintf("destination %s is %s", d, v.Dest.Status)
-	case "RULE-SOURCE-EXISTS":
+	case ruleSourceExists:
 		return fmt.Sprintf("source %s exists", s)
-	case "RULE-DISTINCT":
+	case ruleDistinct:
 		return fmt.Sprintf("source %s is not destination %s", s, d)
-	case "RULE-SAME-ACCOUNT":
+	case ruleSameAccount:
 		return fmt.Sprintf("source %s and destination %s both belong to account %s", s, d, v.Dest.Account)
-	case "RULE-SAME-REGION":
+	case ruleSameRegion:
 		return fmt.Sprintf("source %s and destination %s are both in %s", s, d, v.Dest.Region)
-	case "RULE-VERSION":
+	case ruleVersionOrder:
 		return fmt.Sprintf("source %s runs %s, not newer than destination %s's %s", s, v.Source.Version, d, v.Dest.Version)
-	case AdvisoryRestore:
+	case ruleRestorable:
 		return fmt.Sprintf("indices of source %s (%s) can be restored into destination %s (%s)", s, v.Source.Version, d, v.Dest.Version)
 	}
 	return rules[i].Title

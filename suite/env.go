@@ -426,13 +426,7 @@ func (e *env) countOf(ctx context.Context, dest, source string) int {
 // rules is not documented, so when several rules refuse a pair, any of
 // their refusals may come first and only a 4xx envelope is demanded.
 func documented(v *checks.Verdict) string {
-	failing := 0
-	for _, r := range v.Results {
-		if r.Outcome == checks.Fail {
-			failing++
-		}
-	}
-	if e := v.APIError(); e != nil && e.Documented && failing == 1 {
+	if e := v.APIError(); e != nil && e.Documented && v.Failing() == 1 {
 		return e.Code
 	}
 	return ""

@@ -213,7 +213,7 @@ func verdictJSON(v *checks.Verdict) checkJSON {
 		out.APIError = &apiErrorJSON{Code: e.Code, Message: e.Message}
 	}
 	for i, r := range checks.Rules() {
-		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Verdict: v.Results[i].Outcome.String(), Message: v.Message(i)})
+		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Verdict: v.Outcome(i).String(), Message: v.Message(i)})
 	}
 	return out
 }
@@ -237,7 +237,7 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 		width = max(width, len(r.ID))
 	}
 	for i, r := range checks.Rules() {
-		m := marks[v.Results[i].Outcome]
+		m := marks[v.Outcome(i)]
 		sign := m.sign
 		if colour {
 			sign = m.colour + sign + "\x1b[0m"

@@ -164,7 +164,7 @@ func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, sr
 	f := &s.cfg.Faults
 	override := func(rule string, o checks.Outcome) {
 		if i := checks.RuleIndex(rule); i >= 0 {
-			v.Results[i].Outcome = o
+			v.Override(i, o)
 		}
 	}
 	if f.IgnoreRegion {
