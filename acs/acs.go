@@ -54,9 +54,14 @@ func DescribeAuthorization(h string) string {
 }
 
 // V3Authorization is what an ACS3-HMAC-SHA256 Authorization header carries
-// after its scheme. A part given twice keeps its last value.
+// after its scheme. A part given twice keeps its last value and is named in
+// Repeated: the verifier refuses such a header, since whoever reads it first
+// may have taken the other value.
 type V3Authorization struct {
 	KeyID, SignedHeaders, Signature string
+	// Repeated is the first of Credential, SignedHeaders and Signature given
+	// more than once, "" when none is.
+	Repeated string
 }
 
 // ParseV3Authorization reads the Credential=, SignedHeaders= and Signature=
@@ -64,16 +69,25 @@ type V3Authorization struct {
 // Missing parts are "".
 func ParseV3Authorization(rest string) V3Authorization {
 	var a V3Authorization
+	var seen [3]bool
 	for _, part := range strings.Split(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		var at *string
+		i := 0
 		switch k {
 		case "Credential":
-			a.KeyID = v
+			at, i = &a.KeyID, 0
 		case "SignedHeaders":
-			a.SignedHeaders = v
+			at, i = &a.SignedHeaders, 1
 		case "Signature":
-			a.Signature = v
+			at, i = &a.Signature, 2
+		default:
+			continue
 		}
+		if seen[i] && a.Repeated == "" {
+			a.Repeated = k
+		}
+		seen[i], *at = true, v
 	}
 	return a
 }

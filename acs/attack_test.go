@@ -289,6 +289,33 @@ func TestAMalformedAuthorizationIsIncomplete(t *testing.T) {
 	}
 }
 
+// A part of the Authorization given twice is refused, whichever value comes
+// first: whoever reads the header first may have taken the other one.
+func TestARepeatedAuthorizationPartIsAmbiguous(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for _, part := range []string{"Credential=" + flooder.AccessKeyID, "SignedHeaders=host", "Signature=ab"} {
+		for _, first := range []bool{true, false} {
+			r, body := signed(t, "v3", now, "n", creds)
+			scheme, rest, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if first {
+				rest = part + "," + rest
+			} else {
+				rest += "," + part
+			}
+			r.Header.Set("Authorization", scheme+" "+rest)
+			f := second(twoKeyVerifier(&now, 100).Verify(r, body))
+			name, _, _ := strings.Cut(part, "=")
+			if f == nil || f.Err.Code != "IncompleteSignature" || !strings.Contains(f.Err.Message, name+"= more than once") {
+				t.Errorf("%s given twice (the extra one first: %v): %v, want IncompleteSignature naming %s", name, first, f, name)
+			}
+		}
+	}
+	r, body := signed(t, "v3", now, "n", creds)
+	if f := second(twoKeyVerifier(&now, 100).Verify(r, body)); f != nil {
+		t.Fatalf("the untouched request: %v", f)
+	}
+}
+
 func TestAV3AuthorizationWithoutSignatureIsIncomplete(t *testing.T) {
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	r, body := signed(t, "v3", now, "n", creds)

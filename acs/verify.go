@@ -253,6 +253,9 @@ func repeatedLower(h http.Header, lower []string) string {
 
 func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, *Failure) {
 	a := ParseV3Authorization(rest)
+	if a.Repeated != "" {
+		return "", fail(apierror.AmbiguousRequest, "Authorization gives "+a.Repeated+"= more than once.")
+	}
 	keyID, signedList, sig := a.KeyID, a.SignedHeaders, a.Signature
 	if keyID == "" || signedList == "" || sig == "" {
 		return "", fail(apierror.IncompleteSignature, "ACS3-HMAC-SHA256 wants Credential=, SignedHeaders= and Signature=.")

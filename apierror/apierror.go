@@ -55,7 +55,7 @@ var (
 	ContentMD5Mismatch    = Error{Code: "InvalidParameter.ContentMD5", Message: "The Content-MD5 header does not match the body received.", Status: http.StatusBadRequest}
 	Forbidden             = Error{Code: "Forbidden.RAM", Message: "User not authorized to operate on the specified resource.", Status: http.StatusForbidden}
 	NonceTooLong          = Error{Code: "InvalidParameter.SignatureNonce", Message: "The x-acs-signature-nonce header is longer than 64 characters; the official SDKs send at most 64.", Status: http.StatusBadRequest}
-	AmbiguousRequest      = Error{Code: "IncompleteSignature", Message: "The request repeats a signed header, or leaves a header it sends out of SignedHeaders: one signature must stand for one request.", Status: http.StatusBadRequest}
+	AmbiguousRequest      = Error{Code: "IncompleteSignature", Message: "The request repeats a signed header or a part of its Authorization, or leaves a header it sends out of SignedHeaders: one signature must stand for one request.", Status: http.StatusBadRequest}
 	Throttled             = Error{Code: "Throttling.User", Message: "Request was denied due to user flow control.", Status: http.StatusTooManyRequests}
 )
 
