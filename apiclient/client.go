@@ -231,7 +231,13 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 		}
 		e := &NoAnswerError{Kind: classify(err), Method: r.Method, Path: r.Path, Timeout: c.Timeout, Err: err}
-		c.Health.record(e)
+		if e.Kind == NoAnswerTooLarge {
+			// The endpoint answers, only more than conform reads: a
+			// failure of the request, not an endpoint that stopped.
+			c.Health.record(nil)
+		} else {
+			c.Health.record(e)
+		}
 		return nil, e
 	}
 	c.Health.record(nil)

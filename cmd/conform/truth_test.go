@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/internal/refserver"
 	"github.com/snaprepo/conform/world"
 )
@@ -193,6 +194,31 @@ func TestAnImplementationThatStopsAnsweringEndsTheRunSoon(t *testing.T) {
 	// (ROB-CONCURRENT sends 32): never one per remaining spec.
 	if n := after.Load(); n > 3+32 {
 		t.Errorf("%d requests after the endpoint stopped answering", n)
+	}
+}
+
+// An implementation whose every answer is larger than conform reads does
+// answer: the run fails saying so, spec by spec, rather than calling the
+// endpoint unreachable or stopped.
+func TestAnswersLargerThanTheCapFailTheSpecsNotTheHarness(t *testing.T) {
+	var requests atomic.Int64
+	huge := `{"Code":"X","Message":"` + strings.Repeat("m", apiclient.MaxResponse) + `","RequestId":"r"}`
+	ts := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		rw.Header().Set("Content-Type", "application/json")
+		rw.WriteHeader(400)
+		rw.Write([]byte(huge))
+	}))
+	defer ts.Close()
+	code, out, rep := conformRun(t, "--endpoint", ts.URL, "--timeout", "5s")
+	if code != 1 || strings.Contains(out, "does not answer") || strings.Contains(out, "stopped answering") {
+		t.Fatalf("exit %d, want 1 with no word of an endpoint that does not answer:\n%.3000s", code, out)
+	}
+	if !strings.Contains(out, "answer larger than the cap") || len(rep.Failed) < 20 {
+		t.Errorf("the failures do not say the answers were too large (failed: %v):\n%.3000s", rep.Failed, out)
+	}
+	if requests.Load() < 20 {
+		t.Errorf("%d requests: the specs did not run", requests.Load())
 	}
 }
 
