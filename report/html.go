@@ -111,7 +111,7 @@ body.only-failures tr.req:not(.failed), body.only-failures section.family:not(.h
 <body>
 <h1>conform conformance report</h1>
 <p class="meta">endpoint <b id="endpoint">{{.Run.Endpoint}}</b> · world {{.Run.World}} <code>{{.Run.WorldDigest}}</code><br>
-conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <b id="catalogue-version">{{.Run.CatalogueVersion}}</b> · {{.Started}} · took {{.Duration}} · <span id="capabilities">{{.Run.CapabilitiesLine}}</span></p>
+conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <b id="catalogue-version">{{.Run.CatalogueVersion}}</b> · {{.Started}} · took {{.Duration}} · <span id="capabilities">{{.Run.CapabilitiesLine}}</span>{{with .Run.Exhaustive}}<br><span id="exhaustive">{{.Line}}</span>{{end}}</p>
 {{if .Failed}}<p class="verdict bad" id="verdict">Failed: {{range $i, $id := .Failed}}{{if $i}}, {{end}}{{$id}}{{end}}</p>{{else if .Incomplete}}<p class="verdict bad" id="verdict">{{.Run.Verdict}}</p>{{else}}<p class="verdict good" id="verdict">Nothing failed</p>{{end}}
 <p class="meta" id="exit-codes">Exit codes of conform run: 0 every selected requirement ran and none failed · 1 a requirement failed · 2 harness or usage error · 3 incomplete (a selected MUST requirement skipped or not run) — this run: <b>{{.Run.Outcome}}, exit {{.Run.Outcome.ExitCode}}</b></p>
 <div class="counts">

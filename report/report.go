@@ -76,6 +76,38 @@ type Run struct {
 	Duration         time.Duration `json:"durationNs"`
 	Requirements     []Requirement `json:"requirements"`
 	Specs            []Spec        `json:"specs"`
+	// Exhaustive is what an exhaustive run compared; nil when the run was
+	// not exhaustive.
+	Exhaustive *Exhaustive `json:"exhaustive,omitempty"`
+}
+
+// Exhaustive is what an exhaustive run compared: every ordered pair of the
+// world (destination, source) is sent and its answer compared with the
+// oracle's, less the pairs it leaves out on purpose.
+type Exhaustive struct {
+	// Pairs is the number of ordered pairs of the world.
+	Pairs int `json:"pairs"`
+	// Compared pairs were sent and their answers compared with the oracle.
+	Compared int `json:"compared"`
+	// Disagreeing is how many of them were answered otherwise.
+	Disagreeing int `json:"disagreeing"`
+	// Existing pairs are left out: repositories the world already holds.
+	Existing int `json:"existing"`
+	// Undecided pairs are left out: the rules lack a fact to decide them.
+	Undecided int `json:"undecided"`
+	// NotCompared pairs were to be compared, but their specs did not run
+	// (a label filter, the deadline, an endpoint that stopped answering).
+	NotCompared int `json:"notCompared"`
+}
+
+// Line says in one line what an exhaustive run compared.
+func (x *Exhaustive) Line() string {
+	line := fmt.Sprintf("exhaustive: %d of %d pairs compared, %d disagree; left out: %d repositories of the world, %d the rules cannot decide",
+		x.Compared, x.Pairs, x.Disagreeing, x.Existing, x.Undecided)
+	if x.NotCompared > 0 {
+		line += fmt.Sprintf("; %d not compared (their specs did not run)", x.NotCompared)
+	}
+	return line
 }
 
 // Meta is what the report says of the run beyond the specs.

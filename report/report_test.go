@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +256,57 @@ func TestAMustPassedOnlyWhereExercisedIsIncomplete(t *testing.T) {
 	got := strings.Join(run.IncompleteIDs(), ",")
 	if !strings.Contains(got, "RULE-VERSION") || strings.Contains(got, "OK-CREATED") {
 		t.Errorf("incomplete %q: want RULE-VERSION (a case missing from the world), not OK-CREATED (a spec skipped for another reason)", got)
+	}
+}
+
+// An exhaustive run's tally is in every report, and only in an exhaustive
+// run's.
+func TestEveryWriterCarriesTheExhaustiveTally(t *testing.T) {
+	run := sampleRun(t, spec(types.SpecStatePassed, "", "OK-CREATED", "MUST"))
+	write := func(run *Run) map[string]string {
+		out := map[string]string{}
+		for name, w := range map[string]func(io.Writer) error{"console": run.WriteConsole, "summary": run.WriteSummary, "html": run.WriteHTML, "json": run.WriteJSON, "junit": run.WriteJUnit} {
+			var b bytes.Buffer
+			if err := w(&b); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			out[name] = b.String()
+		}
+		return out
+	}
+	for name, text := range write(run) {
+		if strings.Contains(text, "xhaustive") {
+			t.Errorf("%s of a run that was not exhaustive mentions it:\n%s", name, text)
+		}
+	}
+	run.Exhaustive = &Exhaustive{Pairs: 100, Compared: 90, Disagreeing: 3, Existing: 2, Undecided: 1, NotCompared: 7}
+	line := "exhaustive: 90 of 100 pairs compared, 3 disagree; left out: 2 repositories of the world, 1 the rules cannot decide; 7 not compared (their specs did not run)"
+	if got := run.Exhaustive.Line(); got != line {
+		t.Errorf("line %q, want %q", got, line)
+	}
+	out := write(run)
+	for _, name := range []string{"console", "summary", "html"} {
+		if !strings.Contains(out[name], line) {
+			t.Errorf("%s lacks %q:\n%s", name, line, out[name])
+		}
+	}
+	var parsed struct {
+		Exhaustive map[string]int `json:"exhaustive"`
+	}
+	if err := json.Unmarshal([]byte(out["json"]), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"pairs": 100, "compared": 90, "disagreeing": 3, "existing": 2, "undecided": 1, "notCompared": 7}
+	if !maps.Equal(parsed.Exhaustive, want) {
+		t.Errorf("JSON exhaustive %v, want %v", parsed.Exhaustive, want)
+	}
+	for _, p := range []string{`name="exhaustivePairs" value="100"`, `name="exhaustiveCompared" value="90"`, `name="exhaustiveDisagreeing" value="3"`} {
+		if !strings.Contains(out["junit"], p) {
+			t.Errorf("JUnit lacks %s", p)
+		}
+	}
+	run.Exhaustive.NotCompared = 0
+	if got := run.Exhaustive.Line(); strings.Contains(got, "not compared") {
+		t.Errorf("line %q speaks of pairs not compared when there are none", got)
 	}
 }

@@ -114,6 +114,9 @@ func (run *Run) WriteSummary(w io.Writer) error {
 		run.Endpoint, terminal.Escape(run.World), run.WorldDigest, run.ToolVersion, run.CatalogueVersion,
 		run.Started.UTC().Format("2006-01-02 15:04:05 UTC"), run.Duration.Round(1e6), run.countLine(catalogue.Must), run.countLine(catalogue.Should),
 		run.CapabilitiesLine(), run.Verdict())
+	if run.Exhaustive != nil {
+		b.WriteString("- " + run.Exhaustive.Line() + "\n\n")
+	}
 	b.WriteString("| ID | level | result | reason |\n|---|---|---|---|\n")
 	for _, r := range run.Requirements {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Level, r.State, strings.ReplaceAll(short(r.Reason, 300), "|", "\\|"))
@@ -140,7 +143,11 @@ func (run *Run) WriteConsole(w io.Writer) error {
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	fmt.Fprintf(&b, "%s\n%s\n%s\n%s\n", run.countLine(catalogue.Must), run.countLine(catalogue.Should), run.CapabilitiesLine(), run.Verdict())
+	fmt.Fprintf(&b, "%s\n%s\n%s\n", run.countLine(catalogue.Must), run.countLine(catalogue.Should), run.CapabilitiesLine())
+	if run.Exhaustive != nil {
+		b.WriteString(run.Exhaustive.Line() + "\n")
+	}
+	b.WriteString(run.Verdict() + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -200,6 +207,10 @@ func (run *Run) WriteJUnit(w io.Writer) error {
 			{"failedRequirements", strings.Join(run.FailedIDs(), ",")}, {"incompleteRequirements", strings.Join(run.IncompleteIDs(), ",")},
 			{"outcome", string(run.Outcome())}, {"exitCode", strconv.Itoa(run.Outcome().ExitCode())},
 		}}
+	if x := run.Exhaustive; x != nil {
+		s.Properties = append(s.Properties, junitProperty{"exhaustivePairs", strconv.Itoa(x.Pairs)},
+			junitProperty{"exhaustiveCompared", strconv.Itoa(x.Compared)}, junitProperty{"exhaustiveDisagreeing", strconv.Itoa(x.Disagreeing)})
+	}
 	for _, sp := range run.Specs {
 		c := junitCase{Name: sp.Name, Time: sp.Duration.Seconds()}
 		if len(sp.Requirements) > 0 {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -37,6 +38,10 @@ type env struct {
 	dirty map[[2]string]string
 	// cleanupFailures are reported once, against OK-DELETED.
 	cleanupFailures []string
+
+	// compared and disagreeing count the pairs the exhaustive specs sent
+	// and compared with the oracle, and those answered otherwise.
+	compared, disagreeing atomic.Int64
 }
 
 // stopAfter is how many consecutive requests without an answer end the run:

@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"fmt"
+	"github.com/snaprepo/conform/report"
 	"slices"
 	"strings"
 	"sync"
@@ -63,6 +64,31 @@ func (e *env) decidingIDs(d string) []string {
 	return out
 }
 
+// exhaustiveTally is what the exhaustive specs compared, against what the
+// world holds: every ordered pair is existing, undecided, or due.
+func (e *env) exhaustiveTally() *report.Exhaustive {
+	w := e.cfg.World
+	x := &report.Exhaustive{Pairs: len(w.Instances) * len(w.Instances)}
+	due := 0
+	for i := range w.Instances {
+		for j := range w.Instances {
+			d, s := w.Instances[i].ID, w.Instances[j].ID
+			v := e.cases.expect(d, s)
+			switch {
+			case e.cases.existing[[2]string{d, s}]:
+				x.Existing++
+			case v.Decision() == checks.Undecided:
+				x.Undecided++
+			default:
+				due++
+			}
+		}
+	}
+	x.Compared, x.Disagreeing = int(e.compared.Load()), int(e.disagreeing.Load())
+	x.NotCompared = max(0, due-x.Compared)
+	return x
+}
+
 // pairCase is the requirement that decides (d, s) and the oracle's verdict;
 // ok is false for pairs the exhaustive run leaves out: repositories of the
 // world, and pairs the oracle cannot decide.
@@ -98,7 +124,10 @@ func (e *env) comparePairs(ctx context.Context, d, id string) []string {
 	for range max(1, e.cfg.Parallel) {
 		wg.Go(func() {
 			for j := range work {
-				if why := e.comparePair(ctx, d, j.source, &j.verdict); why != "" {
+				why := e.comparePair(ctx, d, j.source, &j.verdict)
+				e.compared.Add(1)
+				if why != "" {
+					e.disagreeing.Add(1)
 					mu.Lock()
 					bad = append(bad, why)
 					mu.Unlock()

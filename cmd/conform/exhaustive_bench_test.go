@@ -30,7 +30,8 @@ func exhaustiveRun(b *testing.B, n int) (time.Duration, int64) {
 	}
 	s := startServe(&testing.T{}, "--log-level", "error", "--world", path)
 	defer s.cmd.Process.Kill()
-	cmd := exec.Command(conformBinary(b), "run", "--no-color", "--endpoint", s.url, "--world", path, "--exhaustive", "--label-filter", "!STATE-MODEL", "--allow-incomplete")
+	reportPath := filepath.Join(dir, "report.json")
+	cmd := exec.Command(conformBinary(b), "run", "--no-color", "--endpoint", s.url, "--world", path, "--exhaustive", "--label-filter", "!STATE-MODEL", "--allow-incomplete", "--json-report", reportPath)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -50,12 +51,32 @@ func exhaustiveRun(b *testing.B, n int) (time.Duration, int64) {
 			if err != nil {
 				b.Fatalf("conform run --exhaustive over %d instances: %v\n%.3000s", n, err, out.String())
 			}
+			everyPairCompared(b, reportPath, n)
 			if peak == 0 {
 				b.Skip("no /proc/PID/status VmHWM here: the peak RSS cannot be measured")
 			}
 			return took, peak
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// everyPairCompared fails the benchmark unless the run's report says every
+// pair of the n-instance world was compared, none left out but the
+// undecided, and every one agreed with the oracle.
+func everyPairCompared(b *testing.B, reportPath string, n int) {
+	b.Helper()
+	data, err := os.ReadFile(reportPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rep runReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		b.Fatal(err)
+	}
+	x := rep.Exhaustive
+	if x == nil || x.Pairs != n*n || x.Compared+x.Undecided != x.Pairs || x.NotCompared != 0 || x.Disagreeing != 0 {
+		b.Fatalf("%d instances: exhaustive tally %+v, want all %d pairs compared but the undecided, and none disagreeing", n, x, n*n)
 	}
 }
 

@@ -27,6 +27,14 @@ type runReport struct {
 		ID    string `json:"id"`
 		State string `json:"state"`
 	} `json:"requirements"`
+	Exhaustive *struct {
+		Pairs       int `json:"pairs"`
+		Compared    int `json:"compared"`
+		Disagreeing int `json:"disagreeing"`
+		Existing    int `json:"existing"`
+		Undecided   int `json:"undecided"`
+		NotCompared int `json:"notCompared"`
+	} `json:"exhaustive"`
 }
 
 // conformRun runs the real binary's `conform run` and reads its JSON report.
@@ -86,6 +94,18 @@ func TestRunTwiceInRandomOrderAgainstOneServe(t *testing.T) {
 		code, out, rep := conformRun(t, append([]string{"--endpoint", s.url}, args...)...)
 		if code != 0 || len(rep.Failed) != 0 {
 			t.Fatalf("run %d exit %d, failed %v:\n%s", i+1, code, rep.Failed, out)
+		}
+		exhaustive := slices.Contains(args, "--exhaustive")
+		if x := rep.Exhaustive; (x != nil) != exhaustive {
+			t.Errorf("run %d: exhaustive tally %+v in the report of a run with %v", i+1, x, args)
+		} else if x != nil {
+			// Every pair of the world is compared or left out for a reason.
+			if x.Compared == 0 || x.Compared+x.Existing+x.Undecided != x.Pairs || x.NotCompared != 0 || x.Disagreeing != 0 || x.Existing == 0 {
+				t.Errorf("run %d: exhaustive tally %+v: want every pair compared but the world's repositories and the undecided", i+1, *x)
+			}
+			if want := fmt.Sprintf("exhaustive: %d of %d pairs compared, 0 disagree;", x.Compared, x.Pairs); !strings.Contains(out, want) {
+				t.Errorf("run %d: the console does not say %q:\n%s", i+1, want, out)
+			}
 		}
 	}
 	s.stop(t)
@@ -239,6 +259,13 @@ func TestExhaustiveReportsEveryDisagreeingPair(t *testing.T) {
 	}
 	if len(dests) < 5 {
 		t.Errorf("only %d disagreeing pairs named:\n%s", len(dests), out)
+	}
+	// Only the region specs ran: the tally says how many pairs disagreed
+	// and how many were never compared.
+	x := rep.Exhaustive
+	if x == nil || x.Disagreeing < len(dests) || x.Disagreeing > x.Compared || x.NotCompared == 0 ||
+		x.Compared+x.NotCompared+x.Existing+x.Undecided != x.Pairs || !strings.Contains(out, "not compared (their specs did not run)") {
+		t.Errorf("exhaustive tally %+v (%d disagreeing pairs named):\n%s", x, len(dests), out)
 	}
 }
 

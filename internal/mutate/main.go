@@ -273,10 +273,15 @@ func test(m mutant, abs string, testPkgs []string, tmp string, i int, timeout ti
 	if err := os.WriteFile(overlay, b, 0o644); err != nil {
 		return "not-compiled"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	// The test binary's own -timeout ends a mutant that hangs: killing go
+	// test would leave the test binary it started running. The context is
+	// the backstop for a build that hangs, with time for that timeout's
+	// report.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
 	defer cancel()
-	args := append([]string{"test", "-count=1", "-failfast", "-overlay=" + overlay}, testPkgs...)
+	args := append([]string{"test", "-count=1", "-failfast", "-timeout=" + timeout.String(), "-overlay=" + overlay}, testPkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = abs
 	if len(testPkgs) > 1 || testPkgs[0] != "." {
 		cmd.Dir = "." // test packages are named from where the tool runs
