@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/snaprepo/conform/internal/refserver"
+	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -27,14 +28,8 @@ type runReport struct {
 		ID    string `json:"id"`
 		State string `json:"state"`
 	} `json:"requirements"`
-	Exhaustive *struct {
-		Pairs       int `json:"pairs"`
-		Compared    int `json:"compared"`
-		Disagreeing int `json:"disagreeing"`
-		Existing    int `json:"existing"`
-		Undecided   int `json:"undecided"`
-		NotCompared int `json:"notCompared"`
-	} `json:"exhaustive"`
+	// Exhaustive's field names are pinned by report's own tests.
+	Exhaustive *report.Exhaustive `json:"exhaustive"`
 }
 
 // conformRun runs the real binary's `conform run` and reads its JSON report.
