@@ -12,8 +12,13 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
+# Every benchmark, then the speed goals they measure, met or missed
+# (internal/benchgoals); exit 1 when a goal is missed.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@out="$$(mktemp)"; trap 'rm -f "$$out" "$$out.code"' EXIT; \
+	{ $(GO) test -run '^$$' -bench . -benchmem ./...; echo $$? > "$$out.code"; } | tee "$$out"; \
+	[ "$$(cat "$$out.code")" = 0 ] || { echo "make bench: a benchmark failed"; exit 1; }; \
+	$(GO) run ./internal/benchgoals < "$$out"
 
 build:
 	$(GO) build -o bin/conform ./cmd/conform
