@@ -214,6 +214,10 @@ func TestROA1QueryForms(t *testing.T) {
 		{"Node form of an empty value", "/openapi/instances?description=&page=1", acs.V1Form{EmptyValueEquals: true}, "accepted"},
 		{"Node form, classic header form", "/openapi/instances?description=&page=1", acs.V1Form{EmptyValueEquals: true, OmitEmptyHeaders: true}, "SignatureDoesNotMatch"},
 		{"a value holding & and =", "/openapi/instances?description=" + url.QueryEscape("x&y=") + "&page=1", acs.V1Form{}, "IncompleteSignature"},
+		{"a value holding =, Go form", "/openapi/instances?description=" + url.QueryEscape("=x=y=") + "&page=1", acs.V1Form{}, "accepted"},
+		{"a value holding =, Node form", "/openapi/instances?description=" + url.QueryEscape("x=") + "&page=", acs.V1Form{EmptyValueEquals: true}, "accepted"},
+		{"a name holding =", "/openapi/instances?" + url.QueryEscape("page=1") + "=&size=2", acs.V1Form{}, "IncompleteSignature"},
+		{"a parameter given twice", "/openapi/instances?page=1&page=2", acs.V1Form{}, "IncompleteSignature"},
 		{"a path holding ?", "/openapi/instances/es-cn-a%3Fx=1/snapshot-repos", acs.V1Form{}, "IncompleteSignature"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +226,29 @@ func TestROA1QueryForms(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// A parameter added under a name already signed would ride along unsigned:
+// refused in both schemes.
+func TestAQueryParameterGivenTwiceIsRefused(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for _, scheme := range []string{"v1", "v3"} {
+		r, body := signed(t, scheme, now, "n-"+scheme, creds)
+		r.URL.RawQuery = "ClientToken=t1"
+		if scheme == "v1" {
+			acs.SignV1(r, body, creds, now)
+		} else {
+			acs.SignV3(r, body, creds, now, "n-"+scheme)
+		}
+		if f := second(twoKeyVerifier(&now, 100).Verify(r, body)); f != nil {
+			t.Fatalf("%s, signed with one ClientToken: %v", scheme, f)
+		}
+		r.URL.RawQuery += "&ClientToken=t2"
+		f := second(twoKeyVerifier(&now, 100).Verify(r, body))
+		if f == nil || f.Err.Code != "IncompleteSignature" || !strings.Contains(f.Err.Message, `"ClientToken" is sent more than once`) {
+			t.Errorf("%s, a second ClientToken appended: %v, want IncompleteSignature naming it", scheme, f)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -147,6 +148,9 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte, cred string) (string, 
 		return "", fail(apierror.ContentMD5Mismatch, "")
 	}
 	query := r.URL.Query()
+	if f := repeatedQuery(query); f != nil {
+		return "", f
+	}
 	if f := unambiguousV1(r.URL.Path, query); f != nil {
 		return "", f
 	}
@@ -169,19 +173,35 @@ func (v *Verifier) verifyV1(r *http.Request, body []byte, cred string) (string, 
 	return keyID, nil
 }
 
+// repeatedQuery refuses a query that gives a parameter more than once: both
+// schemes sign one value per key, so the others would ride along unsigned.
+// No official SDK repeats a parameter (their queries are maps).
+func repeatedQuery(query url.Values) *Failure {
+	for k, vs := range query {
+		if len(vs) > 1 {
+			return fail(apierror.AmbiguousRequest, "The query parameter "+strconv.Quote(truncate(k, 64))+" is sent more than once.")
+		}
+	}
+	return nil
+}
+
 // unambiguousV1 refuses a request whose ROA 1.0 canonicalized resource
-// another request could share. The resource is the decoded path and the query
-// unencoded, so a '?' in the path, or an '&' or '=' in a query key or value,
-// lets two different requests ({a: "x&y"} and {a: "x", y: ""}; a path with
-// %3F and one with a query) carry one signature. The official SDKs send
-// neither for this API; ACS3-HMAC-SHA256, which percent-encodes, can.
+// another request could share. The resource is the decoded path and the
+// query unencoded, each parameter "key=value" (or "key" alone when empty, in
+// the Go form) joined by '&'. So a '?' in the path, an '&' in a key or value,
+// or an '=' in a key lets two different requests ({a: "x&y"} and {a: "x",
+// y: ""}; {"a=x": ""} and {a: "x"}; a path with %3F and one with a query)
+// carry one signature. An '=' in a value does not: cut at '&' and then at the
+// first '=', every such string has one reading, in either empty-value form.
+// The official SDKs send none of the refused for this API; ACS3-HMAC-SHA256,
+// which percent-encodes, can.
 func unambiguousV1(path string, query url.Values) *Failure {
 	if strings.Contains(path, "?") {
 		return fail(apierror.AmbiguousRequest, "ROA 1.0 cannot sign a path holding '?' unambiguously: encode it differently or sign with ACS3-HMAC-SHA256.")
 	}
 	for k, vs := range query {
-		if strings.ContainsAny(k, "&=") || slices.ContainsFunc(vs, func(v string) bool { return strings.ContainsAny(v, "&=") }) {
-			return fail(apierror.AmbiguousRequest, "ROA 1.0 cannot sign a query parameter holding '&' or '=' unambiguously ("+truncate(k, 64)+"): sign with ACS3-HMAC-SHA256.")
+		if strings.ContainsAny(k, "&=") || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, "&") }) {
+			return fail(apierror.AmbiguousRequest, "ROA 1.0 cannot sign a query parameter whose name holds '&' or '=', or whose value holds '&', unambiguously ("+strconv.Quote(truncate(k, 64))+"): sign with ACS3-HMAC-SHA256.")
 		}
 	}
 	return nil
@@ -196,8 +216,8 @@ func unambiguousV1(path string, query url.Values) *Failure {
 // has been checked against the body): without it, a value could move from
 // one line to another (Content-MD5 into Accept) and the body be swapped
 // under the same signature. The Node form of empty query values ("key=") is
-// tried when a value is empty; unambiguousV1 has made sure no key or value
-// holds the '&' or '=' that would let the two forms meet.
+// tried when a value is empty; unambiguousV1 has made sure no key holds the
+// '=' and no key or value the '&' that would let the two forms meet.
 func v1Forms(h http.Header, query url.Values, md5Sent bool) []V1Form {
 	forms := []V1Form{{}}
 	if md5Sent && slices.ContainsFunc(v1Lines, func(n string) bool { return h.Get(n) == "" }) {
@@ -271,6 +291,10 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 	if n := repeatedLower(r.Header, signed); n != "" {
 		return "", fail(apierror.AmbiguousRequest, n+" is sent more than once.")
 	}
+	query := r.URL.Query()
+	if f := repeatedQuery(query); f != nil {
+		return "", f
+	}
 	signedAt, f := v.checkDate(r.Header.Get(HeaderAcsDate), DateFormatV3, "x-acs-date")
 	if f != nil {
 		return "", f
@@ -286,7 +310,7 @@ func (v *Verifier) verifyV3(r *http.Request, body []byte, rest string) (string, 
 	if payload != HashHex(body) {
 		return "", fail(apierror.ContentHashMismatch, "")
 	}
-	cr := CanonicalRequestV3(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header, r.Host, signed, payload)
+	cr := CanonicalRequestV3(r.Method, r.URL.EscapedPath(), query, r.Header, r.Host, signed, payload)
 	sts := StringToSignV3(cr)
 	if !equal(sig, SignatureV3(secret, sts)) {
 		return "", fail(apierror.SignatureDoesNotMatch, "The canonical request is:\n"+cr+"\n"+apierror.StringToSignMarker+sts)

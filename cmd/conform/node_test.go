@@ -106,9 +106,9 @@ func TestNodeSDKs(t *testing.T) {
 			}
 		})
 	}
-	// 3 clients × 10 cases.
-	if cases != 30 || err != nil {
-		t.Errorf("the Node driver ran %d cases (want 30), exit %v\nstderr: %s\nserver log:\n%s", cases, err, stderr.String(), s.log())
+	// 3 clients × 11 cases.
+	if cases != 33 || err != nil {
+		t.Errorf("the Node driver ran %d cases (want 33), exit %v\nstderr: %s\nserver log:\n%s", cases, err, stderr.String(), s.log())
 	}
 	if strings.Contains(string(out), primarySecret) {
 		t.Errorf("the secret appears in the driver's output")
