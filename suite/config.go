@@ -93,7 +93,7 @@ type Config struct {
 	// Stateful is how many random sequences STATE-MODEL runs; default 20.
 	Stateful int
 	// Parallel is how many pairs the exhaustive run has in flight at once;
-	// default the number of CPUs.
+	// default the number of CPUs, at most MaxParallel.
 	Parallel int
 	// LabelFilter is a Ginkgo label filter, e.g. "MUST" or "RULE-VERSION".
 	LabelFilter string
@@ -164,6 +164,11 @@ func (c *Config) normalize() error {
 	return nil
 }
 
+// MaxParallel bounds Parallel: more requests in flight at once would measure
+// the implementation's patience with a flood (and conform's memory), not its
+// answers.
+const MaxParallel = 256
+
 // Validate fills the defaults of the run's settings and checks them — the
 // one place they are checked, for the CLI (before it starts anything) and
 // for suite.Run alike. The world and the endpoint are checked when the run
@@ -174,6 +179,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Parallel < 0 {
 		return harness("parallel %d is negative (want e.g. %d)", c.Parallel, runtime.NumCPU())
+	}
+	if c.Parallel > MaxParallel {
+		return harness("parallel %d is more pairs in flight than conform sends at once (at most %d; want e.g. %d)", c.Parallel, MaxParallel, runtime.NumCPU())
 	}
 	if c.Stateful == 0 {
 		c.Stateful = 20

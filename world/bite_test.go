@@ -3,7 +3,10 @@ package world
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/snaprepo/conform/fixtures"
 )
 
 func TestLoadOrBuiltinLoadsTheNamedFileOrTheBuiltinWorld(t *testing.T) {
@@ -61,5 +64,44 @@ func TestSyntheticKernelsGoToSixSevenOnly(t *testing.T) {
 	}
 	if sixSeven == 0 || with == 0 || with == sixSeven {
 		t.Errorf("%d 6.7 instances, %d with kernels", sixSeven, with)
+	}
+}
+
+// A path that is no world is refused before it costs memory: a large file by
+// its size, a device or pipe that never ends after the bound.
+func TestLoadReadsNoMoreThanAWorldCanBe(t *testing.T) {
+	sparse := filepath.Join(t.TempDir(), "huge.json")
+	f, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := Load(sparse); err == nil || !strings.Contains(err.Error(), "huge.json is larger than 512 MiB") || !strings.Contains(err.Error(), "is it a world file?") {
+		t.Errorf("a %d-byte file: %v", MaxFileSize+1, err)
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := loadAtMost("/dev/zero", 4096); err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than 4096 bytes") {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "pass --world with a readable world file") {
+		t.Errorf("a directory: %v", err)
+	}
+	// At the bound, the file is read and parsed.
+	small := filepath.Join(t.TempDir(), "w.yaml")
+	os.WriteFile(small, fixtures.World, 0o644)
+	if _, err := loadAtMost(small, int64(len(fixtures.World))); err != nil {
+		t.Errorf("a world of exactly the bound: %v", err)
+	}
+}
+
+func TestSizeTextIsMiBOnlyWhenWhole(t *testing.T) {
+	for n, want := range map[int64]string{4096: "4096 bytes", 1<<20 + 1: "1048577 bytes", 512 << 20: "512 MiB", 1 << 20: "1 MiB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

@@ -90,11 +90,44 @@ func Builtin() (*World, error) {
 	return Parse(BuiltinName, fixtures.World)
 }
 
+// MaxFileSize bounds what Load reads: a world of a million instances is
+// about 130 MB of JSON, and a path that is no world (a log, /dev/zero) must
+// not be read until memory runs out.
+const MaxFileSize = 512 << 20
+
 // Load reads and validates a world file, YAML or JSON.
-func Load(path string) (*World, error) {
-	data, err := os.ReadFile(path)
+func Load(path string) (*World, error) { return loadAtMost(path, MaxFileSize) }
+
+// sizeText is a size for people: MiB when whole, else bytes.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// loadAtMost is Load reading at most max bytes.
+func loadAtMost(path string, max int64) (*World, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("world: %w (pass --world with a readable world file, or leave it out for the built-in world)", err)
+	}
+	defer f.Close()
+	tooLarge := fmt.Errorf("world: %s is larger than %s, more than a world of a million instances (about 130 MB): is it a world file? (see docs/world.md)", path, sizeText(max))
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("world: %w (pass --world with a readable world file, or leave it out for the built-in world)", err)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > max {
+		return nil, tooLarge
+	}
+	// Not every file says its size (a pipe, a device): the read is bounded.
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("world: reading %s: %w (pass --world with a readable world file, or leave it out for the built-in world)", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, tooLarge
 	}
 	return Parse(path, data)
 }

@@ -66,7 +66,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "timeout of each request")
 	fs.DurationVar(&cfg.Deadline, "deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
 	fs.BoolVar(&cfg.Exhaustive, "exhaustive", false, "compare every ordered (destination, source) pair of the world with the oracle; the reports then say how many were compared, disagreed and were left out")
-	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "with --exhaustive: pairs in flight at once")
+	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), fmt.Sprintf("with --exhaustive: pairs in flight at once (at most %d)", suite.MaxParallel))
 	fs.IntVar(&cfg.Stateful, "stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
 	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "run the specs in random order")
