@@ -97,6 +97,6 @@ const DefaultLatestKernel67 = "1.3.0"
 // DefaultPolicy is the policy used when a world says nothing else.
 func DefaultPolicy() Policy {
 	return Policy{LatestKernels: map[VersionKey]*semver.Version{
-		{6, 7, 0}: semver.MustParse(DefaultLatestKernel67),
+		version670: semver.MustParse(DefaultLatestKernel67),
 	}}
 }

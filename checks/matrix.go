@@ -112,7 +112,7 @@ func (p *Policy) CompatibleCounts(members []*Instance, label func(*Instance) int
 	keyOf := func(in *Instance) class {
 		k := class{label: label(in), region: in.Region, account: in.Account, version: in.Version.Number.String(),
 			edition: in.Edition, status: in.Status}
-		if in.Kernel != nil && in.Version.Is(6, 7, 0) && in.Edition == EditionStandard {
+		if in.Kernel != nil && in.Version.Key == version670 && in.Edition == EditionStandard {
 			k.kernel = in.Kernel.String() // read by kernel67 only
 		}
 		return k

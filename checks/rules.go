@@ -190,7 +190,8 @@ func versionOrder(order int) Result {
 	return Result{Pass, reasonOK}
 }
 
-// version670 is the version the kernel rule is about.
+// version670 is the version the kernel rule is about (a variable only
+// because Go has no constant structs).
 var version670 = VersionKey{6, 7, 0}
 
 // kernel67 is the user guide's rule for two 6.7.0 Standard Edition instances:

@@ -117,8 +117,7 @@ func (v *Verdict) Outcome(i int) Outcome { return v.results[i].Outcome }
 // reference server's planted faults.
 func (v *Verdict) Override(i int, o Outcome) {
 	v.with[v.results[i].Outcome] &^= 1 << i
-	v.results[i].Outcome = o
-	v.with[o] |= 1 << i
+	v.set(i, Result{o, v.results[i].reason})
 }
 
 // Failing is the number of rules that fail.

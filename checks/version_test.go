@@ -102,3 +102,13 @@ func mustVersion(t testing.TB, s string) Version {
 	}
 	return v
 }
+
+func TestIsNamesOneExactVersion(t *testing.T) {
+	v, err := ParseVersion("7.10_with_X-Pack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Is(7, 10, 0) || v.Is(7, 10, 1) || v.Is(7, 1, 0) {
+		t.Errorf("%s: Is(7,10,0) %v, Is(7,10,1) %v, Is(7,1,0) %v", v, v.Is(7, 10, 0), v.Is(7, 10, 1), v.Is(7, 1, 0))
+	}
+}

@@ -60,10 +60,10 @@ func exhaust(tb testing.TB, e *env, w *world.World, rounds int) (requests int64,
 	done := make(chan struct{})
 	var sampler sync.WaitGroup
 	sampler.Go(func() {
-		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
 			metrics.Read(live)
-			samples = append(samples, live[0].Value.Uint64()-min(before, live[0].Value.Uint64()))
+			h := live[0].Value.Uint64()
+			samples = append(samples, h-min(before, h))
 			select {
 			case <-done:
 				return

@@ -65,7 +65,8 @@ func (e *env) decidingIDs(d string) []string {
 }
 
 // exhaustiveTally is what the exhaustive specs compared, against what the
-// world holds: every ordered pair is existing, undecided, or due.
+// world holds: every ordered pair is due (pairCase keeps it), or left out as
+// a repository of the world or, failing that, as undecided.
 func (e *env) exhaustiveTally() *report.Exhaustive {
 	w := e.cfg.World
 	x := &report.Exhaustive{Pairs: len(w.Instances) * len(w.Instances)}
@@ -73,14 +74,13 @@ func (e *env) exhaustiveTally() *report.Exhaustive {
 	for i := range w.Instances {
 		for j := range w.Instances {
 			d, s := w.Instances[i].ID, w.Instances[j].ID
-			v := e.cases.expect(d, s)
-			switch {
+			switch _, _, ok := e.pairCase(d, s); {
+			case ok:
+				due++
 			case e.cases.existing[[2]string{d, s}]:
 				x.Existing++
-			case v.Decision() == checks.Undecided:
-				x.Undecided++
 			default:
-				due++
+				x.Undecided++
 			}
 		}
 	}
