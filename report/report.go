@@ -102,8 +102,12 @@ type Exhaustive struct {
 
 // Line says in one line what an exhaustive run compared.
 func (x *Exhaustive) Line() string {
-	line := fmt.Sprintf("exhaustive: %d of %d pairs compared, %d disagree; left out: %d repositories of the world, %d the rules cannot decide",
-		x.Compared, x.Pairs, x.Disagreeing, x.Existing, x.Undecided)
+	repositories := "repositories"
+	if x.Existing == 1 {
+		repositories = "repository"
+	}
+	line := fmt.Sprintf("exhaustive: %d of %d pairs compared, %d disagree; left out: %d %s of the world, %d the rules cannot decide",
+		x.Compared, x.Pairs, x.Disagreeing, x.Existing, repositories, x.Undecided)
 	if x.NotCompared > 0 {
 		line += fmt.Sprintf("; %d not compared (their specs did not run)", x.NotCompared)
 	}

@@ -309,4 +309,8 @@ func TestEveryWriterCarriesTheExhaustiveTally(t *testing.T) {
 	if got := run.Exhaustive.Line(); strings.Contains(got, "not compared") {
 		t.Errorf("line %q speaks of pairs not compared when there are none", got)
 	}
+	run.Exhaustive.Existing = 1
+	if got := run.Exhaustive.Line(); !strings.Contains(got, "left out: 1 repository of the world,") {
+		t.Errorf("line %q: one repository is a repository", got)
+	}
 }
