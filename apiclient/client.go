@@ -357,6 +357,11 @@ func (r *Response) Repos() ([]Repo, error) {
 // ResultTrue reports whether Result is the JSON boolean true.
 func (r *Response) ResultTrue() bool { return string(r.Result) == "true" }
 
+// ResultFalse reports whether Result is the JSON boolean false: the API
+// reference's "false: creation failed" (AddSnapshotRepo) and "false: the
+// deletion failed" (DeleteSnapshotRepo).
+func (r *Response) ResultFalse() bool { return string(r.Result) == "false" }
+
 // Excerpt is the first n bytes of the body, for messages, control bytes
 // escaped.
 func (r *Response) Excerpt(n int) string { return terminal.Clip(string(r.Body), n) }

@@ -36,6 +36,7 @@ const (
 	EntryDisabled    = "conform:disabled"    // a capability the spec needs is off
 	EntryUnexercised = "conform:unexercised" // the world lacks a case
 	EntryPlanned     = "conform:planned"     // dry run: the world has every case
+	EntrySettled     = "conform:settled"     // a list showed a write only after a while
 )
 
 // filteredOut is the reason of a spec the label filter left out.
@@ -50,6 +51,9 @@ type Spec struct {
 	Duration     time.Duration `json:"durationNs"`
 	// Unexercised: the world lacks a case this spec needs.
 	Unexercised bool `json:"unexercised,omitempty"`
+	// Settled says, for each list that showed a write only after a while,
+	// which and how long it took (the settle time allows it).
+	Settled []string `json:"settled,omitempty"`
 }
 
 // Requirement is one requirement's outcome over its specs.
@@ -155,6 +159,11 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 			continue // a spec of the embedding suite, not conform's
 		}
 		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime}
+		for _, en := range s.ReportEntries {
+			if en.Name == EntrySettled {
+				spec.Settled = append(spec.Settled, en.Value.String())
+			}
+		}
 		switch {
 		case s.State == types.SpecStatePassed:
 			spec.State = Passed

@@ -64,6 +64,15 @@ func (c *cases) destination(id string) *checks.Instance {
 	return in
 }
 
+// elsewhere reports whether id is the caller's own instance in another
+// region than the endpoint's: it does not exist as a destination there,
+// but the reference does not say how that is answered, so any refusal
+// passes (InstanceNotFound is conform serve's choice).
+func (c *cases) elsewhere(id string) bool {
+	in := c.w.VisibleTo(c.account, id)
+	return in != nil && in.Region != c.region
+}
+
 // expect is the oracle's verdict for any pair as the endpoint sees it.
 func (c *cases) expect(destID, srcID string) checks.Verdict {
 	return c.w.Policy.Evaluate(destID, c.destination(destID), srcID, c.w.Instance(srcID))

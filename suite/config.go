@@ -92,6 +92,11 @@ type Config struct {
 	Exhaustive bool
 	// Stateful is how many random sequences STATE-MODEL runs; default 20.
 	Stateful int
+	// Settle is how long a list read after a write may take to show it: the
+	// API reference promises no read-after-write, so checks poll until the
+	// list shows the write or Settle passes. Zero demands read-after-write;
+	// DefaultConfig and conform run give DefaultSettle.
+	Settle time.Duration
 	// Parallel is how many pairs the exhaustive run has in flight at once;
 	// default the number of CPUs, at most MaxParallel.
 	Parallel int
@@ -164,6 +169,21 @@ func (c *Config) normalize() error {
 	return nil
 }
 
+// DefaultSettle is the settle time of conform run and DefaultConfig: long
+// enough for a replicated store to show a write, short against a run.
+const DefaultSettle = 2 * time.Second
+
+// MaxSettle bounds Settle: a list that takes longer to show a write is not
+// one a client can use.
+const MaxSettle = 5 * time.Minute
+
+// DefaultConfig is a configuration with every default of conform run set:
+// a vendor's test fills in Endpoint and World.
+func DefaultConfig() Config {
+	return Config{Timeout: 10 * time.Second, Deadline: 10 * time.Minute, Stateful: 20, Settle: DefaultSettle,
+		Parallel: runtime.NumCPU(), Signature: apiclient.SignV3}
+}
+
 // MaxParallel bounds Parallel: more requests in flight at once would measure
 // the implementation's patience with a flood (and conform's memory), not its
 // answers.
@@ -188,6 +208,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Stateful < 0 {
 		return harness("stateful %d is negative (want e.g. 20)", c.Stateful)
+	}
+	if c.Settle < 0 || c.Settle > MaxSettle {
+		return harness("settle %s is outside 0 to %s (want e.g. %s, or 0 to demand read-after-write)", c.Settle, MaxSettle, DefaultSettle)
 	}
 	if c.Deadline == 0 {
 		c.Deadline = 10 * time.Minute

@@ -2,10 +2,8 @@ package suite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +11,9 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/catalogue"
-	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/report"
 )
@@ -36,8 +32,19 @@ type env struct {
 	// requirement for another's fault.
 	mu    sync.Mutex
 	dirty map[[2]string]string
-	// cleanupFailures are reported once, against OK-DELETED.
+	// cleanupFailures are reported once, against OK-DELETED: deletes of
+	// repositories the suite added successfully that did not take.
 	cleanupFailures []string
+	// acked counts, per pair, the adds answered success since the pair's
+	// last cleanup: a leftover nobody added successfully is a refusal's
+	// side effect, not a delete that failed.
+	acked map[[2]string]int
+	// sideEffects are the pairs a refused request left behind, reported once
+	// each against RULE-NO-SIDE-EFFECT.
+	sideEffects        map[[2]string]bool
+	sideEffectFailures []string
+	// refusals are the last refused add of each pair, for the cleanup.
+	refusals map[[2]string]*apiclient.Response
 
 	// compared and disagreeing count the pairs the exhaustive specs sent
 	// and compared with the oracle, and those answered otherwise.
@@ -61,6 +68,9 @@ func newEnv(cfg Config, cat *catalogue.Catalogue) *env {
 		cases:    newCases(cfg.World, account, cfg.Region),
 		deadline: time.Now().Add(cfg.Deadline),
 		dirty:    map[[2]string]string{},
+
+		acked:       map[[2]string]int{},
+		sideEffects: map[[2]string]bool{},
 	}
 }
 
@@ -195,10 +205,37 @@ func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request
 	why, dirty := e.dirty[[2]string{p.Dest, p.Source}]
 	e.mu.Unlock()
 	if dirty {
-		Skip(fmt.Sprintf("not run: started from a dirty state because %s (reported under OK-DELETED)", why))
+		Skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
 	}
 	e.cleanup(p)
-	return e.send(ctx, c, r)
+	resp := e.send(ctx, c, r)
+	if accepted(resp) {
+		e.mu.Lock()
+		e.acked[[2]string{p.Dest, p.Source}]++
+		e.mu.Unlock()
+	} else {
+		e.lastRefusal(p, resp)
+	}
+	return resp
+}
+
+// lastRefusal remembers the refused add of p its cleanup names when it
+// finds a leftover.
+func (e *env) lastRefusal(p pair, resp *apiclient.Response) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.refusals == nil {
+		e.refusals = map[[2]string]*apiclient.Response{}
+	}
+	e.refusals[[2]string{p.Dest, p.Source}] = resp
+}
+
+// isDirty reports whether an earlier cleanup left (dest, source) behind.
+func (e *env) isDirty(dest, source string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, dirty := e.dirty[[2]string{dest, source}]
+	return dirty
 }
 
 // maxCleanupDeletes bounds the deletes of one cleanup (ROB-CONCURRENT may
@@ -207,13 +244,27 @@ const maxCleanupDeletes = 40
 
 // cleanup deletes p's repository after the spec, if delete is available.
 // It runs whether the spec passed or not, in reverse order of creation.
+// When no add of p was answered success, it first looks whether a refusal
+// left p behind (RULE-NO-SIDE-EFFECT's failure, whichever spec met it).
 func (e *env) cleanup(p pair) {
-	if !e.cfg.has(CapDelete) || e.cfg.DryRun || e.cases.existing[[2]string{p.Dest, p.Source}] {
+	if e.cfg.DryRun || e.cases.existing[[2]string{p.Dest, p.Source}] {
 		return
 	}
 	DeferCleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.Timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.Timeout+e.cfg.Settle)
 		defer cancel()
+		key := [2]string{p.Dest, p.Source}
+		e.mu.Lock()
+		acked, refusal := e.acked[key] > 0, e.refusals[key]
+		delete(e.acked, key)
+		delete(e.refusals, key)
+		e.mu.Unlock()
+		if !acked && refusal != nil && e.leftBehind(ctx, p) {
+			e.recordSideEffect(p, refusal)
+		}
+		if !e.cfg.has(CapDelete) {
+			return
+		}
 		// Delete until the implementation says there is nothing left: one
 		// that stored duplicates must not leak them into the next spec.
 		for range maxCleanupDeletes {
@@ -222,37 +273,77 @@ func (e *env) cleanup(p pair) {
 				fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s: %v\n", p.Source, p.Dest, err)
 				return
 			}
-			if resp.Status != 200 {
+			if !accepted(resp) {
 				if resp.Status >= 500 {
 					fmt.Fprintf(GinkgoWriter, "cleanup: deleting %s from %s answered %d\n", p.Source, p.Dest, resp.Status)
 				}
 				break
 			}
 		}
-		e.verifyCleanup(ctx, p)
+		e.verifyDeleted(ctx, p.Dest, []string{p.Source}, acked)
 	})
 }
 
-// verifyCleanup checks, when list is available, that the deletes took: a
-// repository still listed is reported once against OK-DELETED, and the pair
-// is marked dirty for the specs that follow.
-func (e *env) verifyCleanup(ctx context.Context, p pair) {
-	e.verifyDeleted(ctx, p.Dest, []string{p.Source})
+// leftBehind reports whether dest lists p's source now, when list is
+// available; any error is "no".
+func (e *env) leftBehind(ctx context.Context, p pair) bool {
+	if !e.cfg.has(CapList) {
+		return false
+	}
+	resp, err := e.client.Do(ctx, apiclient.List(p.Dest))
+	if err != nil || resp.Status != 200 {
+		return false
+	}
+	repos, err := resp.Repos()
+	return err == nil && slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == p.Source })
 }
 
-// verifyDeleted is verifyCleanup for several sources of one destination,
-// listed once.
-func (e *env) verifyDeleted(ctx context.Context, dest string, sources []string) {
+// recordSideEffect records, once per pair, that a refused request left p
+// behind, for the run's report under RULE-NO-SIDE-EFFECT; it returns the
+// sentence.
+func (e *env) recordSideEffect(p pair, refusal *apiclient.Response) string {
+	what := "a refused request"
+	if refusal != nil && refusal.Request != nil {
+		what = fmt.Sprintf("%s %s (answered %d %s)", refusal.Request.Method, refusal.Request.Path, refusal.Status, orCode(refusal))
+	}
+	why := fmt.Sprintf("%s refused adding %s to %s, yet ListSnapshotReposByInstanceId lists it afterwards: a refused request left a repository behind", what, p.Source, p.Dest)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := [2]string{p.Dest, p.Source}
+	if !e.sideEffects[key] {
+		e.sideEffects[key] = true
+		e.sideEffectFailures = append(e.sideEffectFailures, why)
+	}
+	return why
+}
+
+// verifyDeleted checks, when list is available, that the deletes of
+// sources from dest took: a repository still listed marks the pair dirty
+// for the specs that follow, and, when the suite had added it successfully
+// (acked), is reported once against OK-DELETED; a refusal's leftover that
+// would not go is RULE-NO-SIDE-EFFECT's, reported there already.
+func (e *env) verifyDeleted(ctx context.Context, dest string, sources []string, acked bool) {
 	if !e.cfg.has(CapList) || len(sources) == 0 {
 		return
 	}
-	resp, err := e.client.Do(ctx, apiclient.List(dest))
-	if err != nil || resp.Status != 200 {
-		return
+	// The list may show the deletes late: read it until it shows none of
+	// sources or the settle time passes.
+	var repos []apiclient.Repo
+	lingers := func() bool {
+		return slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return slices.Contains(sources, r.RepoPath) })
 	}
-	repos, err := resp.Repos()
-	if err != nil {
-		return
+	for start := time.Now(); ; {
+		resp, err := e.client.Do(ctx, apiclient.List(dest))
+		if err != nil || resp.Status != 200 {
+			return
+		}
+		if repos, err = resp.Repos(); err != nil {
+			return
+		}
+		if !lingers() || time.Since(start) >= e.cfg.Settle || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(settlePoll)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -260,186 +351,15 @@ func (e *env) verifyDeleted(ctx context.Context, dest string, sources []string) 
 		if !slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == source }) {
 			continue
 		}
-		if _, seen := e.dirty[[2]string{dest, source}]; !seen {
-			why := fmt.Sprintf("the suite's cleanup deleted %s from %s, and DeleteSnapshotRepo answered, yet ListSnapshotReposByInstanceId still lists it", source, dest)
-			e.dirty[[2]string{dest, source}] = why
-			e.cleanupFailures = append(e.cleanupFailures, why)
+		if _, seen := e.dirty[[2]string{dest, source}]; seen {
+			continue
 		}
-	}
-}
-
-// problems gathers every way an answer falls short, so one failure message
-// lists them all instead of the first.
-type problems []string
-
-func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
-
-// check fails the spec with every problem, the requirement, the exchange
-// and the expectation.
-func (p problems) check(resp *apiclient.Response, expected string) {
-	GinkgoHelper()
-	if len(p) == 0 {
-		return
-	}
-	fail(fmt.Sprintf("[%s] expected %s\n  - %s\n%s", ids(), expected, strings.Join(p, "\n  - "), resp))
-}
-
-// envelopeProblems checks the error envelope: JSON with non-empty string
-// Code, Message, RequestId.
-func envelopeProblems(resp *apiclient.Response) problems {
-	var p problems
-	var fields map[string]any
-	if err := json.Unmarshal(resp.Body, &fields); err != nil || fields == nil {
-		p.add("the body is not a JSON object")
-		return p
-	}
-	for _, name := range []string{"Code", "Message", "RequestId"} {
-		s, ok := fields[name].(string)
-		if !ok || s == "" {
-			p.add("%s is not a non-empty string (got %v)", name, fields[name])
+		if !acked {
+			e.dirty[[2]string{dest, source}] = fmt.Sprintf("a refused request left %s in %s's list and the suite's cleanup could not delete it (reported under %s)", source, dest, sideEffectID)
+			continue
 		}
+		why := fmt.Sprintf("the suite's cleanup deleted %s from %s, and DeleteSnapshotRepo answered, yet ListSnapshotReposByInstanceId still lists it", source, dest)
+		e.dirty[[2]string{dest, source}] = why + " (reported under OK-DELETED)"
+		e.cleanupFailures = append(e.cleanupFailures, why)
 	}
-	return p
-}
-
-// expectSuccess wants 200, application/json, Result true and a RequestId.
-func expectSuccess(resp *apiclient.Response) {
-	GinkgoHelper()
-	successProblems(resp).check(resp, wantSuccess)
-}
-
-const wantSuccess = "success: 200, application/json, Result true, a RequestId"
-
-// successProblems is every way resp falls short of a success answer.
-func successProblems(resp *apiclient.Response) problems {
-	var p problems
-	if resp.Status != 200 {
-		p.add("status %d, want 200", resp.Status)
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
-		p.add("Content-Type %q, want application/json", resp.Header.Get("Content-Type"))
-	}
-	if !resp.ResultTrue() {
-		p.add("Result is %s, want the JSON boolean true", orNone(resp.Result))
-	}
-	var fields map[string]any
-	json.Unmarshal(resp.Body, &fields)
-	if s, ok := fields["RequestId"].(string); !ok || s == "" {
-		p.add("RequestId is not a non-empty string")
-	}
-	return p
-}
-
-func orNone(raw json.RawMessage) string {
-	if raw == nil {
-		return "missing"
-	}
-	return string(raw)
-}
-
-// expectRefused wants a 4xx with a full envelope, and the code when given.
-func expectRefused(resp *apiclient.Response, code string) {
-	GinkgoHelper()
-	refusedProblems(resp, code).check(resp, wantRefused(code))
-}
-
-func wantRefused(code string) string {
-	if code != "" {
-		return "a refusal: 4xx and an error envelope with Code " + code
-	}
-	return "a refusal: 4xx and an error envelope"
-}
-
-// refusedProblems is every way resp falls short of a refusal.
-func refusedProblems(resp *apiclient.Response, code string) problems {
-	p := envelopeProblems(resp)
-	if resp.Status < 400 || resp.Status > 499 {
-		p.add("status %d, want 4xx", resp.Status)
-	}
-	if code != "" && resp.Code != code {
-		p.add("Code %q, want %q", resp.Code, code)
-	}
-	return p
-}
-
-// expectError wants exactly the documented status, code and message.
-func expectError(resp *apiclient.Response, status int, code, message string) {
-	GinkgoHelper()
-	errorProblems(resp, status, code, message).check(resp, fmt.Sprintf("%d %s %q", status, code, message))
-}
-
-// errorProblems is every way resp differs from a documented error.
-func errorProblems(resp *apiclient.Response, status int, code, message string) problems {
-	p := envelopeProblems(resp)
-	if resp.Status != status {
-		p.add("status %d, want %d", resp.Status, status)
-	}
-	if resp.Code != code {
-		p.add("Code %q, want %q", resp.Code, code)
-	}
-	if resp.Message != message {
-		p.add("Message %q, want %q", resp.Message, message)
-	}
-	return p
-}
-
-// listed is the sources dest references, per ListSnapshotReposByInstanceId.
-func (e *env) listed(ctx context.Context, dest string) []string {
-	GinkgoHelper()
-	resp := e.send(ctx, e.client, apiclient.List(dest))
-	var p problems
-	if resp.Status != 200 {
-		p.add("status %d, want 200", resp.Status)
-	}
-	repos, err := resp.Repos()
-	if err != nil {
-		p.add("%v", err)
-	}
-	p.check(resp, "ListSnapshotReposByInstanceId to answer 200 with a list")
-	out := make([]string, len(repos))
-	for i, r := range repos {
-		out[i] = r.RepoPath
-	}
-	return out
-}
-
-// expectNothingCreated checks, when list is available, that dest does not
-// reference source.
-func (e *env) expectNothingCreated(ctx context.Context, p pair) {
-	GinkgoHelper()
-	if !e.cfg.has(CapList) {
-		return
-	}
-	got := e.listed(ctx, p.Dest)
-	Expect(got).NotTo(ContainElement(p.Source), "[%s] a refused request left a repository behind: %s lists %s (%s)", ids(), p.Dest, p.Source, p.Why)
-}
-
-// countOf is how often dest lists source.
-func (e *env) countOf(ctx context.Context, dest, source string) int {
-	GinkgoHelper()
-	n := 0
-	for _, s := range e.listed(ctx, dest) {
-		if s == source {
-			n++
-		}
-	}
-	return n
-}
-
-// documented is the API error the oracle expects when it is documented and
-// the only one possible: the order in which an implementation checks the
-// rules is not documented, so when several rules refuse a pair, any of
-// their refusals may come first and only a 4xx envelope is demanded.
-func documented(v *checks.Verdict) string {
-	if e := v.APIError(); e != nil && e.Documented && v.Failing() == 1 {
-		return e.Code
-	}
-	return ""
-}
-
-// sourceStatusOpen reports whether the rules accept a pair whose source is
-// not active: the documentation names only the destination's status, so an
-// implementation may accept or refuse it.
-func sourceStatusOpen(v *checks.Verdict) bool {
-	return v.Compatible() && v.Source != nil && v.Source.Status != checks.StatusActive
 }

@@ -34,7 +34,7 @@ func (e *env) requestSpecs() {
 				if resp.Status != 400 {
 					fail("[" + ids() + "] expected HTTP 400 for a wrong body\n" + resp.String())
 				}
-				e.expectNothingCreated(ctx, p)
+				e.expectNothingCreated(ctx, p, resp)
 			},
 			Entry("no repoPath", "application/json", func(string) string { return `{"path":"es-cn-x"}` }),
 			Entry("empty repoPath", "application/json", func(string) string { return `{"repoPath":""}` }),
@@ -50,27 +50,4 @@ func (e *env) requestSpecs() {
 			}),
 		)
 	})
-}
-
-// expectListed wants p.Source in the destination's list.
-func (e *env) expectListed(ctx SpecContext, p pair) {
-	GinkgoHelper()
-	got := e.listed(ctx, p.Dest)
-	for _, s := range got {
-		if s == p.Source {
-			return
-		}
-	}
-	fail("[" + ids() + "] after a successful add, ListSnapshotReposByInstanceId of " + p.Dest + " does not list " + p.Source + "; it lists " + joinOrNone(got))
-}
-
-func joinOrNone(s []string) string {
-	if len(s) == 0 {
-		return "nothing"
-	}
-	out := s[0]
-	for _, x := range s[1:] {
-		out += ", " + x
-	}
-	return out
 }

@@ -136,6 +136,9 @@ func (reg *Registered) Results() *report.Run {
 	for _, why := range reg.env.cleanupFailures {
 		run.Fail("OK-DELETED", "cleanup", why)
 	}
+	for _, why := range reg.env.sideEffectFailures {
+		run.Fail(sideEffectID, "a refusal's leftover", why)
+	}
 	if cfg.Exhaustive {
 		run.Exhaustive = reg.env.exhaustiveTally()
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -42,16 +43,34 @@ type step struct {
 }
 
 // model is what the implementation must hold: per destination, the sources
-// it references.
+// it references, starting from the world's repositories; and the pairs
+// whose adds were refused in this sequence, whose appearance in a list is a
+// refusal's side effect (RULE-NO-SIDE-EFFECT), not a disagreement.
 type model struct {
-	repos map[string][]string
+	repos   map[string][]string
+	refused map[[2]string]*apiclient.Response
+}
+
+// newModel is the model of the world's state for the pools' destinations.
+func (e *env) newModel(pools statePools) *model {
+	m := &model{repos: map[string][]string{}, refused: map[[2]string]*apiclient.Response{}}
+	for _, d := range pools.dests {
+		for _, r := range e.cfg.World.Repos {
+			if r.Instance == d.ID {
+				m.repos[d.ID] = append(m.repos[d.ID], r.RepoPath)
+			}
+		}
+	}
+	return m
 }
 
 func (m *model) has(d, s string) bool { return slices.Contains(m.repos[d], s) }
 
 // statePools are the destinations and sources sequences use: destinations
-// of the caller in the endpoint's region, each with sources the rules accept
-// and refuse, none of them a repository of the world already.
+// of the caller in the endpoint's region — those that hold repositories of
+// the world first, so their lists are checked against the world's state —
+// each with sources the rules accept and refuse; the world's repositories
+// are listed, never added or deleted.
 type statePools struct {
 	dests, srcs []*checks.Instance
 }
@@ -59,8 +78,22 @@ type statePools struct {
 func (e *env) statePools() (statePools, bool) {
 	var p statePools
 	w := e.cfg.World
+	holds := map[string]bool{}
+	for _, r := range w.Repos {
+		holds[r.Instance] = true
+	}
+	order := make([]*checks.Instance, 0, len(w.Instances))
 	for i := range w.Instances {
-		d := &w.Instances[i]
+		if holds[w.Instances[i].ID] {
+			order = append(order, &w.Instances[i])
+		}
+	}
+	for i := range w.Instances {
+		if !holds[w.Instances[i].ID] {
+			order = append(order, &w.Instances[i])
+		}
+	}
+	for _, d := range order {
 		if e.cases.destination(d.ID) == nil || d.Status != checks.StatusActive {
 			continue
 		}
@@ -136,33 +169,55 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 }
 
 // stateFailure is a sequence that failed: after which step, and why.
+// sideEffect is set when what failed is a refusal's leftover, which is
+// RULE-NO-SIDE-EFFECT's to report.
 type stateFailure struct {
-	at  int
-	why string
-	log []string
+	at         int
+	why        string
+	log        []string
+	sideEffect bool
 }
 
 // runSequence resets the pool's pairs, then sends steps and checks each
 // answer against the model; it returns the first disagreement, or nil.
 func (e *env) runSequence(ctx context.Context, pools statePools, steps []step) *stateFailure {
-	m := &model{repos: map[string][]string{}}
+	m := e.newModel(pools)
 	var log []string
 	defer e.resetPools(ctx, pools, steps)
 	for i, st := range steps {
 		d, s := pools.dests[st.dest], pools.srcs[st.src]
 		r, check := e.stepRequest(st, d, s, m)
-		resp, err := e.client.Do(ctx, r)
-		if err != nil {
-			log = append(log, fmt.Sprintf("%2d. %s %s → no answer: %v", i+1, r.Method, r.Path+query(r), err))
-			return &stateFailure{at: i, why: err.Error(), log: log}
+		// A read may show the writes before it late (the reference promises
+		// no read-after-write): it is sent again until it agrees or the
+		// settle time passes.
+		read := st.kind == stepList || st.kind == stepAlternatives
+		var resp *apiclient.Response
+		var why string
+		start := time.Now()
+		for {
+			var err error
+			resp, err = e.client.Do(ctx, r)
+			if err != nil {
+				log = append(log, fmt.Sprintf("%2d. %s %s → no answer: %v", i+1, r.Method, r.Path+query(r), err))
+				return &stateFailure{at: i, why: err.Error(), log: log}
+			}
+			why = check(resp)
+			if why == "" || !read || time.Since(start) >= e.cfg.Settle || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(settlePoll)
 		}
 		log = append(log, fmt.Sprintf("%2d. %s %s%s → %d %s %s", i+1, r.Method, r.Path, query(r), resp.Status, resp.Code, resp.Excerpt(160)))
-		if why := check(resp); why != "" {
-			return &stateFailure{at: i, why: why, log: log}
+		if why != "" {
+			return &stateFailure{at: i, why: why, log: log, sideEffect: strings.HasPrefix(why, leftoverPrefix)}
 		}
 	}
 	return nil
 }
+
+// leftoverPrefix starts the disagreement of a list that holds what a refused
+// add of the sequence left behind.
+const leftoverPrefix = "a refused add left "
 
 func query(r *apiclient.Request) string {
 	if len(r.Query) == 0 {
@@ -182,23 +237,29 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 		v := e.cases.expect(d.ID, s.ID)
 		return apiclient.AddJSON(d.ID, s.ID), func(resp *apiclient.Response) string {
 			switch {
-			case sourceStatusOpen(&v) && resp.Status != 200:
+			case sourceStatusOpen(&v) && !accepted(resp):
 				// Refusing a source for its own status is the implementation's choice.
-				if resp.Status < 400 || resp.Status > 499 || len(envelopeProblems(resp)) > 0 {
-					return fmt.Sprintf("adding %s (%s) to %s answered %d: want success or a 4xx envelope", s.ID, s.Status, d.ID, resp.Status)
+				if p := refusedProblems(resp, ""); len(p) > 0 {
+					return fmt.Sprintf("adding %s (%s) to %s: want %s: %s", s.ID, s.Status, d.ID, wantAnswered, strings.Join(p, "; "))
+				}
+				m.refused[[2]string{d.ID, s.ID}] = resp
+			case sourceStatusOpen(&v):
+				if !m.has(d.ID, s.ID) {
+					m.repos[d.ID] = append(m.repos[d.ID], s.ID)
 				}
 			case !v.Compatible():
-				if resp.Status < 400 || resp.Status > 499 || len(envelopeProblems(resp)) > 0 {
-					return fmt.Sprintf("adding %s to %s must be refused with a 4xx envelope (%s)", s.ID, d.ID, v.Message(v.Deciding()))
+				if p := refusedProblems(resp, ""); len(p) > 0 {
+					return fmt.Sprintf("adding %s to %s must be refused (%s): %s", s.ID, d.ID, v.Message(v.Deciding()), strings.Join(p, "; "))
 				}
+				m.refused[[2]string{d.ID, s.ID}] = resp
 			case m.has(d.ID, s.ID):
-				// A repeated add: success or a 4xx envelope (open), one entry.
-				if resp.Status != 200 && (resp.Status < 400 || resp.Status > 499) {
-					return fmt.Sprintf("adding %s to %s again answered %d, want success or a 4xx envelope", s.ID, d.ID, resp.Status)
+				// A repeated add: success or a refusal (open), one entry.
+				if p := answeredProblems(resp); len(p) > 0 {
+					return fmt.Sprintf("adding %s to %s again: want %s: %s", s.ID, d.ID, wantAnswered, strings.Join(p, "; "))
 				}
 			default:
-				if resp.Status != 200 || !resp.ResultTrue() {
-					return fmt.Sprintf("adding %s to %s (compatible, not referenced) must succeed with Result true", s.ID, d.ID)
+				if p := successProblems(resp); len(p) > 0 {
+					return fmt.Sprintf("adding %s to %s (compatible, not referenced) must succeed: %s", s.ID, d.ID, strings.Join(p, "; "))
 				}
 				m.repos[d.ID] = append(m.repos[d.ID], s.ID)
 			}
@@ -207,14 +268,14 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 	case stepDelete:
 		return apiclient.Delete(d.ID, s.ID), func(resp *apiclient.Response) string {
 			if m.has(d.ID, s.ID) {
-				if resp.Status != 200 {
-					return fmt.Sprintf("deleting %s from %s, which references it, answered %d, want 200", s.ID, d.ID, resp.Status)
+				if p := successProblems(resp); len(p) > 0 {
+					return fmt.Sprintf("deleting %s from %s, which references it, must succeed: %s", s.ID, d.ID, strings.Join(p, "; "))
 				}
 				m.repos[d.ID] = slices.DeleteFunc(m.repos[d.ID], func(x string) bool { return x == s.ID })
 				return ""
 			}
-			if resp.Status != 200 && (resp.Status < 400 || resp.Status > 499 || len(envelopeProblems(resp)) > 0) {
-				return fmt.Sprintf("deleting %s from %s, which does not reference it, answered %d: want success or a 4xx envelope", s.ID, d.ID, resp.Status)
+			if p := answeredProblems(resp); len(p) > 0 {
+				return fmt.Sprintf("deleting %s from %s, which does not reference it: want %s: %s", s.ID, d.ID, wantAnswered, strings.Join(p, "; "))
 			}
 			return ""
 		}
@@ -231,10 +292,16 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 			want := slices.Clone(m.repos[d.ID])
 			slices.Sort(got)
 			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				return fmt.Sprintf("%s lists %s, the model says %s", d.ID, joinOrNone(got), joinOrNone(want))
+			if slices.Equal(got, want) {
+				return ""
 			}
-			return ""
+			for _, g := range got {
+				if refusal, ok := m.refused[[2]string{d.ID, g}]; ok && !slices.Contains(want, g) {
+					e.recordSideEffect(pair{Dest: d.ID, Source: g}, refusal)
+					return fmt.Sprintf("%s%s in %s's list (reported under %s)", leftoverPrefix, g, d.ID, sideEffectID)
+				}
+			}
+			return fmt.Sprintf("%s lists %s, the model says %s", d.ID, joinOrNone(got), joinOrNone(want))
 		}
 	case stepAlternatives:
 		return apiclient.Alternatives(d.ID, st.alreadySet), func(resp *apiclient.Response) string {
@@ -281,7 +348,7 @@ func (e *env) resetPools(ctx context.Context, pools statePools, steps []step) {
 			}
 			for range maxCleanupDeletes {
 				resp, err := e.client.Do(ctx, apiclient.Delete(d.ID, s.ID))
-				if err != nil || resp.Status != 200 {
+				if err != nil || !accepted(resp) {
 					break
 				}
 			}
@@ -291,7 +358,7 @@ func (e *env) resetPools(ctx context.Context, pools statePools, steps []step) {
 
 // startClean ends the spec, as not run, when the reset left a pair of the
 // pools behind: sequences would meet another requirement's fault (a delete
-// that does not take), which verifyCleanup reports under OK-DELETED.
+// that does not take), which verifyDeleted reports under OK-DELETED.
 func (e *env) startClean(ctx context.Context, pools statePools) {
 	GinkgoHelper()
 	for _, d := range pools.dests {
@@ -301,14 +368,14 @@ func (e *env) startClean(ctx context.Context, pools statePools) {
 				sources = append(sources, s.ID)
 			}
 		}
-		e.verifyDeleted(ctx, d.ID, sources)
+		e.verifyDeleted(ctx, d.ID, sources, true)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, d := range pools.dests {
 		for _, s := range pools.srcs {
 			if why, dirty := e.dirty[[2]string{d.ID, s.ID}]; dirty {
-				Skip(fmt.Sprintf("not run: started from a dirty state because %s (reported under OK-DELETED)", why))
+				Skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
 			}
 		}
 	}
@@ -321,7 +388,7 @@ func (e *env) shrink(ctx context.Context, pools statePools, steps []step, f *sta
 		changed = false
 		for i := len(steps) - 1; i >= 0 && len(steps) > 1; i-- {
 			shorter := slices.Delete(slices.Clone(steps), i, i+1)
-			if g := e.runSequence(ctx, pools, shorter); g != nil {
+			if g := e.runSequence(ctx, pools, shorter); g != nil && !g.sideEffect {
 				steps, f, changed = shorter[:g.at+1], g, true
 			}
 		}
@@ -347,7 +414,9 @@ func (e *env) stateSpecs() {
 			for n := range e.cfg.Stateful {
 				steps := e.generate(rng, pools, stateSteps)
 				f := e.runSequence(ctx, pools, steps)
-				if f == nil {
+				if f == nil || f.sideEffect {
+					// A refusal's leftover is RULE-NO-SIDE-EFFECT's, recorded
+					// there; the model cannot go on from it.
 					continue
 				}
 				short, g := e.shrink(ctx, pools, steps, f)

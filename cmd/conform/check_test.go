@@ -219,7 +219,7 @@ func BenchmarkCheckMatrixCommand100k(b *testing.B) {
 
 func TestVersionPrintsToolAndCatalogueVersions(t *testing.T) {
 	code, out, _ := conform(t, "version")
-	if code != 0 || !strings.Contains(out, "conform 0.1.0-dev\n") || !strings.Contains(out, "requirement catalogue 1.4.0\n") {
+	if code != 0 || !strings.Contains(out, "conform 0.1.0-dev\n") || !strings.Contains(out, "requirement catalogue 1.5.0\n") {
 		t.Errorf("exit %d: %q", code, out)
 	}
 	if code, _, _ := conform(t, "version", "extra"); code != 2 {

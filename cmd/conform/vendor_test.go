@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +20,8 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/fixtures"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -23,8 +29,9 @@ import (
 // reference server and from conform's rules engine, as a careful vendor
 // would write it from the documentation: its own error codes for every
 // undocumented refusal, its own RequestId format, its own order of checks,
-// lenient parsing. It reads the world only as data. The choices the
-// documentation leaves open are switches, so each variant is tried.
+// lenient parsing. It reads the world only as data, its repositories
+// included. The choices the documentation leaves open are switches, so each
+// variant is tried.
 type vendor struct {
 	w       *world.World
 	v       *acs.Verifier
@@ -32,17 +39,36 @@ type vendor struct {
 
 	mu    sync.Mutex
 	repos map[string][]string
-	seq   int
+	// history is, per destination, its lists as they were after each
+	// write: a lagging variant answers reads from an older one.
+	history map[string][]vendorSnapshot
+	seq     int
+}
+
+type vendorSnapshot struct {
+	at    time.Time
+	repos []string
 }
 
 // vendorVariant is a set of choices the documentation leaves open.
 type vendorVariant struct {
-	refuseInactiveSource bool // the source's own status is not documented
-	repeatIsConflict     bool // a repeated add: 409 instead of success
-	deleteMissingIsOK    bool // deleting what is not there: success instead of 404
-	unknownKeyIs400      bool // InvalidAccessKeyId.NotFound with 400, not 404
-	bigBodyIs400         bool // a huge body: 400 instead of 413
-	unknownPathIs405     bool
+	refuseInactiveSource   bool          // the source's own status is not documented
+	repeatIsConflict       bool          // a repeated add: 409 instead of success
+	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
+	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	bigBodyIs400           bool          // a huge body: 400 instead of 413
+	unknownPathIs405       bool          // an unknown path: 405 instead of 404
+	echoInput              bool          // refusals' Messages name the IDs the caller sent
+	resultFalse            bool          // undocumented refusals (and deleting nothing) answer 200 Result false
+	listLag                time.Duration // lists show writes this late
+	otherRegionCode        bool          // the caller's instance in another region: its own code, not InstanceNotFound
+	alternativesActiveOnly bool          // ListAlternativeSnapshotRepos offers only active sources
+	noBodyLimit            bool          // reads bodies of any size (up to 64 MiB here)
+	strictContentType      bool          // 415 for a Content-Type other than JSON or a form
+	unsignedIs403          bool          // a request without Authorization: 403 of its own code
+
+	// Faults, not choices: a variant with one must fail.
+	forgetWorldRepos bool // starts empty, ignoring the world's repositories
 }
 
 func newVendor(w *world.World, variant vendorVariant) *vendor {
@@ -50,13 +76,58 @@ func newVendor(w *world.World, variant vendorVariant) *vendor {
 		_, s, ok := w.KeyOwner(id)
 		return s, ok && s != ""
 	}
-	return &vendor{w: w, v: acs.NewVerifier(secret, time.Now, 1<<16), variant: variant, repos: map[string][]string{}}
+	v := &vendor{w: w, v: acs.NewVerifier(secret, time.Now, 1<<16), variant: variant, repos: map[string][]string{}, history: map[string][]vendorSnapshot{}}
+	if !variant.forgetWorldRepos {
+		for _, r := range w.Repos {
+			v.repos[r.Instance] = append(v.repos[r.Instance], r.RepoPath)
+		}
+	}
+	return v
+}
+
+// written records dest's list after a write; the caller holds mu.
+func (v *vendor) written(dest string) {
+	v.history[dest] = append(v.history[dest], vendorSnapshot{at: time.Now(), repos: slices.Clone(v.repos[dest])})
+}
+
+// view is dest's list as reads see it: listLag behind the writes. The
+// caller holds mu.
+func (v *vendor) view(dest string) []string {
+	if v.variant.listLag == 0 {
+		return v.repos[dest]
+	}
+	seen := time.Now().Add(-v.variant.listLag)
+	h := v.history[dest]
+	for i := len(h) - 1; i >= 0; i-- {
+		if !h[i].at.After(seen) {
+			return h[i].repos
+		}
+	}
+	var initial []string
+	if !v.variant.forgetWorldRepos {
+		for _, r := range v.w.Repos {
+			if r.Instance == dest {
+				initial = append(initial, r.RepoPath)
+			}
+		}
+	}
+	return initial
 }
 
 func (v *vendor) fail(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"Code": code, "Message": msg, "RequestId": v.requestID()})
+}
+
+// refuse answers an undocumented refusal: the vendor's own code, or, in
+// the Result false variant, 200 with Result false.
+func (v *vendor) refuse(w http.ResponseWriter, code, msg string) {
+	if v.variant.resultFalse {
+		v.ok(w, false)
+		return
+	}
+	v.fail(w, 400, code, msg)
 }
 
 func (v *vendor) ok(w http.ResponseWriter, result any) {
@@ -98,13 +169,21 @@ func kernelOf(k string) [3]int { return vendorVersion(kernelDigits.FindString(k)
 var idPath = regexp.MustCompile(`^/openapi/instances/([^/]+)(/[a-z-]+)?$`)
 
 func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-	if err != nil || len(body) > 2<<20-1 {
+	limit := int64(2 << 20)
+	if v.variant.noBodyLimit {
+		limit = 64 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit))
+	if err != nil || int64(len(body)) > limit-1 {
 		if v.variant.bigBodyIs400 {
 			v.fail(w, 400, "Vendor.BadRequest", "body too large")
 		} else {
 			v.fail(w, 413, "Vendor.TooLarge", "body too large")
 		}
+		return
+	}
+	if v.variant.unsignedIs403 && r.Header.Get("Authorization") == "" {
+		v.fail(w, 403, "Vendor.NoAuthorization", "sign the request")
 		return
 	}
 	keyID, f := v.v.Verify(r, body)
@@ -124,15 +203,19 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := url.PathUnescape(m[1])
 	dest := v.w.VisibleTo(account, id)
-	if dest != nil && dest.Region != v.w.Region {
-		dest = nil
-	}
 	op := r.Method + " " + m[2]
 	switch op {
 	case "GET ", "POST /snapshot-repos", "GET /snapshot-repos", "DELETE /snapshot-repos", "GET /alternative-snapshot-repos":
 	default:
 		v.unknown(w)
 		return
+	}
+	if dest != nil && dest.Region != v.w.Region {
+		if v.variant.otherRegionCode {
+			v.fail(w, 400, "Vendor.WrongRegion", "the instance is served by another region's endpoint")
+			return
+		}
+		dest = nil
 	}
 	if dest == nil {
 		v.fail(w, 400, "InstanceNotFound", "The instanceId provided does not exist.")
@@ -144,7 +227,7 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GET /snapshot-repos":
 		v.mu.Lock()
 		items := []map[string]string{}
-		for _, s := range v.repos[dest.ID] {
+		for _, s := range v.view(dest.ID) {
 			items = append(items, map[string]string{"instanceId": s, "repoPath": s})
 		}
 		v.mu.Unlock()
@@ -155,23 +238,31 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		i := slices.Index(v.repos[dest.ID], src)
 		if i >= 0 {
 			v.repos[dest.ID] = slices.Delete(v.repos[dest.ID], i, i+1)
+			v.written(dest.ID)
 		}
 		v.mu.Unlock()
-		if i < 0 && !v.variant.deleteMissingIsOK {
+		switch {
+		case i >= 0 || v.variant.deleteMissingIsOK:
+			v.ok(w, true)
+		case v.variant.resultFalse:
+			v.ok(w, false)
+		default:
 			v.fail(w, 404, "Vendor.NoSuchRepository", "no such repository")
-			return
 		}
-		v.ok(w, true)
 	case "GET /alternative-snapshot-repos":
-		withSet := r.URL.Query().Get("alreadySetItems") == "true"
+		// The SDK models: alreadySetItems defaults to true.
+		withSet := r.URL.Query().Get("alreadySetItems") != "false"
 		items := []map[string]string{}
 		for i := range v.w.Instances {
 			src := &v.w.Instances[i]
 			if src.Account != account || v.refusal(account, dest.ID, src.ID) != "" {
 				continue
 			}
+			if v.variant.alternativesActiveOnly && src.Status != "active" {
+				continue
+			}
 			v.mu.Lock()
-			set := slices.Contains(v.repos[dest.ID], src.ID)
+			set := slices.Contains(v.view(dest.ID), src.ID)
 			v.mu.Unlock()
 			if set && !withSet {
 				continue
@@ -195,6 +286,13 @@ func (v *vendor) unknown(w http.ResponseWriter) {
 // add reads repoPath leniently: JSON whatever the Content-Type says, else
 // the classic SDK's form.
 func (v *vendor) add(w http.ResponseWriter, r *http.Request, account, destID string, body []byte) {
+	if v.variant.strictContentType {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" && mt != "application/x-www-form-urlencoded" {
+			v.fail(w, 415, "Vendor.UnsupportedMediaType", "send JSON or a form")
+			return
+		}
+	}
 	doc := body
 	if form, err := url.ParseQuery(string(body)); err == nil && form.Has("body") {
 		doc = []byte(form.Get("body"))
@@ -208,12 +306,17 @@ func (v *vendor) add(w http.ResponseWriter, r *http.Request, account, destID str
 	}
 	src := *req.RepoPath
 	if why := v.refusal(account, destID, src); why != "" {
-		code := "Vendor.Refused"
 		if strings.HasPrefix(why, "InstanceActivating") {
 			v.fail(w, 400, "InstanceActivating", "Instance is activating.")
 			return
 		}
-		v.fail(w, 400, code, why)
+		if v.variant.echoInput {
+			why = fmt.Sprintf("%s (destination %s, repoPath %s)", why, destID, src)
+			if strings.HasPrefix(why, "no such source") {
+				why = fmt.Sprintf("The source instance %s does not exist.", src)
+			}
+		}
+		v.refuse(w, "Vendor.Refused", why)
 		return
 	}
 	v.mu.Lock()
@@ -227,6 +330,7 @@ func (v *vendor) add(w http.ResponseWriter, r *http.Request, account, destID str
 		}
 	} else {
 		v.repos[destID] = append(v.repos[destID], src)
+		v.written(destID)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"RequestId": fmt.Sprint("vendor-add-", time.Now().UnixNano()), "Result": true})
@@ -266,31 +370,66 @@ func (v *vendor) refusal(account, destID, srcID string) string {
 	return ""
 }
 
+// vendorChoice is a variant of the vendor and the requirements whose open
+// outcome it takes the other side of.
+type vendorChoice struct {
+	variant vendorVariant
+	// world, when set, is a world file the variant holds instead of the
+	// built-in one.
+	world string
+	opens []string
+}
+
+// vendorChoices are the variants an honest vendor may be: between them,
+// every requirement with an open outcome has one that takes a side the
+// reference server does not.
+func vendorChoices(t *testing.T) map[string]vendorChoice {
+	return map[string]vendorChoice{
+		"as written":                         {opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "OK-REQUEST-ID", "ERR-INSTANCE-INACTIVE", "ERR-UNKNOWN-PATH"}},
+		"refuses an inactive source":         {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
+		"a repeated add is a 409":            {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
+		"deleting what is not there is 200":  {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"an unknown key is 400":              {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
+		"a huge body is 400":                 {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"an unknown path is 405":             {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
+		"messages echo the IDs sent":         {variant: vendorVariant{echoInput: true}, opens: []string{"AUTH-TENANT"}},
+		"refusals are 200 with Result false": {variant: vendorVariant{resultFalse: true}, opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "ERR-INSTANCE-INACTIVE", "OK-DELETED", "OK-REPEAT", "STATE-MODEL"}},
+		"lists show writes 300 ms late":      {variant: vendorVariant{listLag: 300 * time.Millisecond}, opens: []string{"OK-LISTED", "OK-REPEAT", "OK-DELETED", "OK-ALTERNATIVES", "ROB-CONCURRENT", "STATE-MODEL"}},
+		"another region has its own code":    {variant: vendorVariant{otherRegionCode: true}, opens: []string{"ERR-INSTANCE-NOT-FOUND"}},
+		"alternatives offer active sources":  {variant: vendorVariant{alternativesActiveOnly: true}, opens: []string{"OK-ALTERNATIVES"}},
+		"no body limit":                      {variant: vendorVariant{noBodyLimit: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"odd content types are 415":          {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
+		"an unsigned request is 403":         {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
+		"a world with existing repositories": {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
+	}
+}
+
+// worldWithRepos is the built-in world with repositories on the
+// destinations the suite uses most, written to a file.
+func worldWithRepos(t *testing.T) string {
+	t.Helper()
+	extra := "\n  - instance: es-cn-cf710dest0000001\n    repoPath: es-cn-cf74src00000001\n" +
+		"  - instance: es-cn-cf710same0000001\n    repoPath: es-cn-cf79src00000001\n"
+	path := filepath.Join(t.TempDir(), "world.yaml")
+	if err := os.WriteFile(path, append(bytes.TrimRight(fixtures.World, "\n"), extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // An honest implementation written apart from conform passes the whole
 // suite, exhaustively, in every variant the documentation allows: no false
 // red for a choice the documentation leaves open.
 func TestAnIndependentImplementationPassesInEveryVariant(t *testing.T) {
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	variants := map[string]vendorVariant{
-		"as written":                        {},
-		"refuses an inactive source":        {refuseInactiveSource: true},
-		"a repeated add is a 409":           {repeatIsConflict: true},
-		"deleting what is not there is 200": {deleteMissingIsOK: true},
-		"an unknown key is 400":             {unknownKeyIs400: true},
-		"a huge body is 400":                {bigBodyIs400: true},
-		"an unknown path is 405":            {unknownPathIs405: true},
-	}
-	for name, variant := range variants {
+	for name, c := range vendorChoices(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ts := httptest.NewServer(newVendor(w, variant))
+			w := builtinOr(t, c.world)
+			ts := httptest.NewServer(newVendor(w, c.variant))
 			defer ts.Close()
-			args := []string{"--endpoint", ts.URL, "--timeout", "5s"}
-			if name == "as written" {
-				args = append(args, "--exhaustive")
+			args := []string{"--endpoint", ts.URL, "--timeout", "5s", "--exhaustive"}
+			if c.world != "" {
+				args = append(args, "--world", c.world)
 			}
 			code, out, rep := conformRun(t, args...)
 			if code != 0 || len(rep.Failed) != 0 {
@@ -298,4 +437,49 @@ func TestAnIndependentImplementationPassesInEveryVariant(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every outcome the catalogue leaves open has a variant of the independent
+// implementation that takes another side than the reference server, and
+// passes (the test above).
+func TestEveryOpenOutcomeHasAVariant(t *testing.T) {
+	cat, err := catalogue.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, c := range vendorChoices(t) {
+		for _, id := range c.opens {
+			if _, ok := cat.Lookup(id); !ok {
+				t.Errorf("a variant names %s, which is not a requirement", id)
+			}
+			covered[id] = true
+		}
+	}
+	for _, r := range cat.Requirements {
+		if r.Open != "" && !covered[r.ID] {
+			t.Errorf("%s leaves open %q, and no variant of the independent implementation takes another side", r.ID, r.Open)
+		}
+	}
+}
+
+// A vendor that forgets the world's repositories is not honest: the state
+// model, seeded from the world, catches it.
+func TestAVendorThatForgetsTheWorldsRepositoriesFails(t *testing.T) {
+	path := worldWithRepos(t)
+	ts := httptest.NewServer(newVendor(builtinOr(t, path), vendorVariant{forgetWorldRepos: true}))
+	defer ts.Close()
+	code, out, rep := conformRun(t, "--endpoint", ts.URL, "--world", path, "--timeout", "5s")
+	if code != 1 || !slices.Contains(rep.Failed, "STATE-MODEL") {
+		t.Errorf("exit %d, failed %v: want STATE-MODEL to fail\n%s", code, rep.Failed, out)
+	}
+}
+
+func builtinOr(t *testing.T, path string) *world.World {
+	t.Helper()
+	w, err := world.LoadOrBuiltin(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

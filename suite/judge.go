@@ -1,0 +1,223 @@
+package suite
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/checks"
+)
+
+// How an answer is judged. Only what the API reference, the SDK models or
+// every official SDK imply is compared exactly: the documented errors'
+// status and Code (and Message, which the reference gives), success as
+// 200 with Result true. A refusal the reference does not document is judged
+// by its effect: a 4xx error envelope, or 200 with Result false — the
+// reference documents Result as "true: succeeded; false: failed" — and,
+// where the suite can look, nothing created.
+
+// accepted reports whether the answer says the request took: 200 and Result
+// the JSON boolean true. No spec reads a 200 as acceptance without Result.
+func accepted(resp *apiclient.Response) bool { return resp.Status == 200 && resp.ResultTrue() }
+
+// declined reports whether the answer is the reference's other way of
+// refusing: 200 with Result the JSON boolean false.
+func declined(resp *apiclient.Response) bool { return resp.Status == 200 && resp.ResultFalse() }
+
+// problems gathers every way an answer falls short, so one failure message
+// lists them all instead of the first.
+type problems []string
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+// check fails the spec with every problem, the requirement, the exchange
+// and the expectation.
+func (p problems) check(resp *apiclient.Response, expected string) {
+	GinkgoHelper()
+	if len(p) == 0 {
+		return
+	}
+	fail(fmt.Sprintf("[%s] expected %s\n  - %s\n%s", ids(), expected, strings.Join(p, "\n  - "), resp))
+}
+
+// envelopeProblems checks the error envelope: JSON with non-empty string
+// Code, Message, RequestId.
+func envelopeProblems(resp *apiclient.Response) problems {
+	var p problems
+	var fields map[string]any
+	if err := json.Unmarshal(resp.Body, &fields); err != nil || fields == nil {
+		p.add("the body is not a JSON object")
+		return p
+	}
+	for _, name := range []string{"Code", "Message", "RequestId"} {
+		s, ok := fields[name].(string)
+		if !ok || s == "" {
+			p.add("%s is not a non-empty string (got %v)", name, fields[name])
+		}
+	}
+	return p
+}
+
+// requestIDProblems wants a non-empty string RequestId in the body.
+func requestIDProblems(resp *apiclient.Response) problems {
+	var p problems
+	var fields map[string]any
+	json.Unmarshal(resp.Body, &fields)
+	if s, ok := fields["RequestId"].(string); !ok || s == "" {
+		p.add("RequestId is not a non-empty string")
+	}
+	return p
+}
+
+// expectSuccess wants 200, application/json, Result true and a RequestId.
+func expectSuccess(resp *apiclient.Response) {
+	GinkgoHelper()
+	successProblems(resp).check(resp, wantSuccess)
+}
+
+const wantSuccess = "success: 200, application/json, Result true, a RequestId"
+
+// successProblems is every way resp falls short of a success answer.
+func successProblems(resp *apiclient.Response) problems {
+	var p problems
+	if resp.Status != 200 {
+		p.add("status %d, want 200", resp.Status)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		p.add("Content-Type %q, want application/json", resp.Header.Get("Content-Type"))
+	}
+	switch {
+	case declined(resp):
+		p.add("Result is false: the implementation says the request failed (the API reference's \"false: creation failed\")")
+	case !resp.ResultTrue():
+		p.add("Result is %s, want the JSON boolean true", orNone(resp.Result))
+	}
+	return append(p, requestIDProblems(resp)...)
+}
+
+func orNone(raw json.RawMessage) string {
+	if raw == nil {
+		return "missing"
+	}
+	return string(raw)
+}
+
+// expectRefused wants a refusal: with a code, a 4xx envelope carrying it;
+// without, a 4xx envelope or 200 with Result false.
+func expectRefused(resp *apiclient.Response, code string) {
+	GinkgoHelper()
+	refusedProblems(resp, code).check(resp, wantRefused(code))
+}
+
+func wantRefused(code string) string {
+	if code != "" {
+		return "a refusal: 4xx and an error envelope with Code " + code
+	}
+	return "a refusal: 4xx and an error envelope, or 200 with Result false"
+}
+
+// refusedProblems is every way resp falls short of a refusal. A code is
+// demanded only where one is documented; without one, the reference's
+// Result false is a refusal too.
+func refusedProblems(resp *apiclient.Response, code string) problems {
+	if code == "" && resp.Status == 200 {
+		if declined(resp) {
+			return requestIDProblems(resp)
+		}
+		return problems{fmt.Sprintf("status 200 with Result %s: want a 4xx error envelope, or 200 with Result false", orNone(resp.Result))}
+	}
+	p := envelopeProblems(resp)
+	if resp.Status < 400 || resp.Status > 499 {
+		p.add("status %d, want 4xx", resp.Status)
+	}
+	if code != "" && resp.Code != code {
+		p.add("Code %q, want %q", resp.Code, code)
+	}
+	return p
+}
+
+// answeredProblems is every way resp falls short of an answer where the
+// outcome is open: success, or a refusal as refusedProblems reads one.
+func answeredProblems(resp *apiclient.Response) problems {
+	if accepted(resp) {
+		return nil
+	}
+	return refusedProblems(resp, "")
+}
+
+const wantAnswered = "success, or a refusal: a 4xx error envelope or 200 with Result false"
+
+// expectError wants exactly the documented status, code and message.
+func expectError(resp *apiclient.Response, status int, code, message string) {
+	GinkgoHelper()
+	errorProblems(resp, status, code, message).check(resp, fmt.Sprintf("%d %s %q", status, code, message))
+}
+
+// errorProblems is every way resp differs from a documented error.
+func errorProblems(resp *apiclient.Response, status int, code, message string) problems {
+	p := envelopeProblems(resp)
+	if resp.Status != status {
+		p.add("status %d, want %d", resp.Status, status)
+	}
+	if resp.Code != code {
+		p.add("Code %q, want %q", resp.Code, code)
+	}
+	if resp.Message != message {
+		p.add("Message %q, want %q", resp.Message, message)
+	}
+	return p
+}
+
+// masked is msg with the caller's own input — the IDs it sent — replaced by
+// one placeholder: two answers that must be indistinguishable may each
+// echo what they were sent.
+func masked(msg string, input ...string) string {
+	for _, in := range input {
+		if in != "" {
+			msg = strings.ReplaceAll(msg, in, "<input>")
+		}
+	}
+	return msg
+}
+
+// indistinguishable is "" when a and b tell the caller the same — status,
+// Code, Result, and Message once the IDs each was sent are masked — else
+// how they differ.
+func indistinguishable(a, b *apiclient.Response, aInput, bInput []string) string {
+	var diff []string
+	if a.Status != b.Status {
+		diff = append(diff, fmt.Sprintf("status %d against %d", a.Status, b.Status))
+	}
+	if a.Code != b.Code {
+		diff = append(diff, fmt.Sprintf("Code %q against %q", a.Code, b.Code))
+	}
+	if string(a.Result) != string(b.Result) {
+		diff = append(diff, fmt.Sprintf("Result %s against %s", orNone(a.Result), orNone(b.Result)))
+	}
+	if ma, mb := masked(a.Message, aInput...), masked(b.Message, bInput...); ma != mb {
+		diff = append(diff, fmt.Sprintf("Message %q against %q (the IDs sent masked)", ma, mb))
+	}
+	return strings.Join(diff, "; ")
+}
+
+// documented is the API error the oracle expects when it is documented and
+// the only one possible: the order in which an implementation checks the
+// rules is not documented, so when several rules refuse a pair, any of
+// their refusals may come first and only a refusal is demanded.
+func documented(v *checks.Verdict) string {
+	if e := v.APIError(); e != nil && e.Documented && v.Failing() == 1 {
+		return e.Code
+	}
+	return ""
+}
+
+// sourceStatusOpen reports whether the rules accept a pair whose source is
+// not active: the documentation names only the destination's status, so an
+// implementation may accept or refuse it.
+func sourceStatusOpen(v *checks.Verdict) bool {
+	return v.Compatible() && v.Source != nil && v.Source.Status != checks.StatusActive
+}

@@ -1,0 +1,171 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/report"
+)
+
+// Reading lists after a write. The API reference promises no
+// read-after-write, so a list that shows a write late is not wrong: every
+// check that reads a list after a write polls it until it shows the
+// expected state or the run's settle time (conform run --settle) passes,
+// and fails only when it never does. A list that took time to settle is
+// noted in the report. Absence (nothing created) is checked at once: a
+// write that was never acknowledged has nothing to wait for.
+
+// settlePoll is how long the suite waits between two reads of a list that
+// has not settled yet.
+const settlePoll = 50 * time.Millisecond
+
+// listOnce is one ListSnapshotReposByInstanceId of dest, its sources in the
+// order listed, failing the spec when the answer is not a list.
+func (e *env) listOnce(ctx context.Context, dest string) []string {
+	GinkgoHelper()
+	resp := e.send(ctx, e.client, apiclient.List(dest))
+	var p problems
+	if resp.Status != 200 {
+		p.add("status %d, want 200", resp.Status)
+	}
+	repos, err := resp.Repos()
+	if err != nil {
+		p.add("%v", err)
+	}
+	p.check(resp, "ListSnapshotReposByInstanceId to answer 200 with a list")
+	out := make([]string, len(repos))
+	for i, r := range repos {
+		out[i] = r.RepoPath
+	}
+	return out
+}
+
+// settled reads dest's list until holds(list) is "" or the settle time
+// passes, and returns the last list and what was still wrong with it ("" when
+// it settled). want names the expected state for the report's note.
+func (e *env) settled(ctx context.Context, dest, want string, holds func([]string) string) ([]string, string) {
+	GinkgoHelper()
+	var got []string
+	why := e.poll(ctx, "ListSnapshotReposByInstanceId of "+dest, want, func() string {
+		got = e.listOnce(ctx, dest)
+		return holds(got)
+	})
+	return got, why
+}
+
+// poll calls try until it returns "" or the settle time passes, and returns
+// what was still wrong ("" when it settled); a read that settled late is
+// noted in the report as what showed want after how long.
+func (e *env) poll(ctx context.Context, what, want string, try func() string) string {
+	GinkgoHelper()
+	start := time.Now()
+	for {
+		why := try()
+		waited := time.Since(start)
+		if why == "" {
+			if waited > settlePoll/2 {
+				e.noteSettled(fmt.Sprintf("%s showed %s after %s", what, want, waited.Round(time.Millisecond)))
+			}
+			return ""
+		}
+		if waited >= e.cfg.Settle || ctx.Err() != nil {
+			if e.cfg.Settle > 0 {
+				why += fmt.Sprintf(" (still so after %s, the settle time; --settle sets it)", e.cfg.Settle)
+			}
+			return why
+		}
+		time.Sleep(min(settlePoll, e.cfg.Settle-waited))
+	}
+}
+
+// noteSettled adds a note to the running spec's report: a list showed a
+// write only after a while.
+func (e *env) noteSettled(note string) {
+	AddReportEntry(report.EntrySettled, note)
+}
+
+// expectListed wants p.Source in the destination's list, once it settled.
+func (e *env) expectListed(ctx context.Context, p pair) {
+	GinkgoHelper()
+	_, why := e.settled(ctx, p.Dest, p.Source+" listed", func(got []string) string {
+		if slices.Contains(got, p.Source) {
+			return ""
+		}
+		return "it lists " + joinOrNone(got)
+	})
+	if why != "" {
+		fail(fmt.Sprintf("[%s] after a successful add, ListSnapshotReposByInstanceId of %s does not list %s; %s", ids(), p.Dest, p.Source, why))
+	}
+}
+
+// expectListedOnce wants dest to list source exactly once, once it settled;
+// after is the exchange that led there, for the failure.
+func (e *env) expectListedOnce(ctx context.Context, dest, source, after string) {
+	GinkgoHelper()
+	_, why := e.settled(ctx, dest, source+" listed once", func(got []string) string {
+		if n := count(got, source); n != 1 {
+			return fmt.Sprintf("%s lists %s %d times, want once", dest, source, n)
+		}
+		return ""
+	})
+	if why != "" {
+		fail(fmt.Sprintf("[%s] after %s, %s", ids(), after, why))
+	}
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// expectNothingCreated checks, when list is available, that dest does not
+// reference source after a refusal. A leftover is RULE-NO-SIDE-EFFECT's
+// failure, whichever spec meets it: it is reported there once, and fails
+// the running spec only when that is RULE-NO-SIDE-EFFECT's own.
+func (e *env) expectNothingCreated(ctx context.Context, p pair, refusal *apiclient.Response) {
+	GinkgoHelper()
+	if !e.cfg.has(CapList) {
+		return
+	}
+	if got := e.listOnce(ctx, p.Dest); slices.Contains(got, p.Source) {
+		e.sideEffect(p, refusal)
+	}
+}
+
+// sideEffect records that a refused request left p behind, and fails the
+// running spec when it is RULE-NO-SIDE-EFFECT's.
+func (e *env) sideEffect(p pair, refusal *apiclient.Response) {
+	GinkgoHelper()
+	why := e.recordSideEffect(p, refusal)
+	if strings.Contains(ids(), sideEffectID) {
+		fail(fmt.Sprintf("[%s] %s (%s)", ids(), why, p.Why))
+	}
+}
+
+// sideEffectID is the requirement a refusal's leftover breaks.
+const sideEffectID = "RULE-NO-SIDE-EFFECT"
+
+func orCode(resp *apiclient.Response) string {
+	if resp.Code != "" {
+		return resp.Code
+	}
+	return "Result " + orNone(resp.Result)
+}
+
+func joinOrNone(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
+}
