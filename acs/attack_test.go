@@ -37,7 +37,7 @@ func code(f *acs.Failure) string {
 }
 
 // A flood by another key cannot push a valid nonce out: the cache fails
-// closed (429) and the captured request stays a replay.
+// closed (400 Throttling.User) and the captured request stays a replay.
 func TestReplayAfterAnotherKeyFloodsTheCache(t *testing.T) {
 	for _, scheme := range []string{"v3", "v1"} {
 		t.Run(scheme, func(t *testing.T) {

@@ -332,6 +332,14 @@ func Alternatives(dest string, alreadySet bool) *Request {
 		Query: url.Values{"alreadySetItems": {fmt.Sprint(alreadySet)}}}
 }
 
+// AlternativesByDefault is ListAlternativeSnapshotRepos without
+// alreadySetItems: the SDK models give it the default true.
+func AlternativesByDefault(dest string) *Request {
+	r := Alternatives(dest, true)
+	r.Query = url.Values{}
+	return r
+}
+
 // Describe is DescribeInstance.
 func Describe(id string) *Request {
 	return &Request{Action: "DescribeInstance", Method: http.MethodGet, Path: InstancePath(id, "")}

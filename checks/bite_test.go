@@ -28,7 +28,13 @@ func TestParsersAcceptExactlyTheirAlphabet(t *testing.T) {
 			t.Errorf("status %q: %q, %v", st, got, err)
 		}
 	}
-	for _, bad := range []string{"", "Active", "sleeping"} {
+	// The SDKs' model comments write Inactive: case is ignored.
+	for in, want := range map[string]Status{"Inactive": StatusInactive, "ACTIVE": StatusActive, "Activating": StatusActivating} {
+		if got, err := ParseStatus(in); err != nil || got != want {
+			t.Errorf("status %q: %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "Actives", "sleeping", "activ"} {
 		if _, err := ParseStatus(bad); err == nil {
 			t.Errorf("status %q accepted", bad)
 		}

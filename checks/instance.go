@@ -24,9 +24,12 @@ func Statuses() []Status {
 }
 
 // ParseStatus reads a status; anything but the four platform values is an error.
+//
+// Case is ignored: the SDKs' model comments write Inactive as well as
+// active, so a platform may too.
 func ParseStatus(s string) (Status, error) {
 	for _, st := range Statuses() {
-		if s == string(st) {
+		if strings.EqualFold(s, string(st)) {
 			return st, nil
 		}
 	}

@@ -415,7 +415,20 @@ func (p *Platform) Repos(region, dest string) ([]string, error) {
 	return resp.paths(), nil
 }
 
-// Add calls AddSnapshotRepo and returns its RequestId.
+// DeclinedError is an AddSnapshotRepo the platform answered 200 with Result
+// false: the API reference's "false: creation failed", a refusal, not a
+// failed lookup.
+type DeclinedError struct {
+	RequestID string
+}
+
+// Error says what the platform answered.
+func (e *DeclinedError) Error() string {
+	return fmt.Sprintf("the platform answered Result false (RequestId %s): creation failed, nothing was created", e.RequestID)
+}
+
+// Add calls AddSnapshotRepo and returns its RequestId; an answer of Result
+// false is a *DeclinedError.
 func (p *Platform) Add(region, dest, source string) (string, error) {
 	var resp struct {
 		RequestID string `json:"RequestId"`
@@ -426,7 +439,7 @@ func (p *Platform) Add(region, dest, source string) (string, error) {
 		return "", err
 	}
 	if !resp.Result {
-		return "", &Error{Op: "AddSnapshotRepo", Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected", Detail: "the platform answered Result false"}
+		return "", &DeclinedError{RequestID: resp.RequestID}
 	}
 	return resp.RequestID, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,23 +85,62 @@ func TestDescribeRegionsListsEachRegionOnce(t *testing.T) {
 	}
 }
 
-func TestAlternativesLeaveOutReferencedSourcesByDefault(t *testing.T) {
+// The SDK models: alreadySetItems is optional and "true (default): returns
+// the already added repositories; false: does not return them".
+func TestAlternativesOfferReferencedSourcesByDefault(t *testing.T) {
 	_, ts := start(t, server.Options{})
 	c := client(ts, ts.URL, apiclient.SignV3)
 	if resp := do(t, c, apiclient.AddJSON(dest710, src74)); resp.Status != 200 {
 		t.Fatal(resp)
 	}
-	r := apiclient.Alternatives(dest710, false)
-	r.Query = nil // no alreadySetItems at all: false
-	repos, _ := do(t, c, r).Repos()
-	for _, rp := range repos {
-		if rp.RepoPath == src74 {
-			t.Errorf("%s offered though referenced and alreadySetItems absent", src74)
+	offered := func(query url.Values) bool {
+		r := apiclient.Alternatives(dest710, false)
+		r.Query = query
+		repos, err := do(t, c, r).Repos()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(repos, func(rp apiclient.Repo) bool { return rp.RepoPath == src74 })
+	}
+	for name, tt := range map[string]struct {
+		query url.Values
+		want  bool
+	}{
+		"no alreadySetItems (default true)": {nil, true},
+		"alreadySetItems=true":              {url.Values{"alreadySetItems": {"true"}}, true},
+		"alreadySetItems=false":             {url.Values{"alreadySetItems": {"false"}}, false},
+	} {
+		if got := offered(tt.query); got != tt.want {
+			t.Errorf("%s: %s (referenced) offered %v, want %v", name, src74, got, tt.want)
 		}
 	}
 	bad := apiclient.Alternatives(dest710, false)
 	bad.Query.Set("alreadySetItems", "maybe")
 	assertEnvelope(t, do(t, c, bad), 400, "InvalidParameter")
+}
+
+// DeleteSnapshotRepo documents InstanceActivating and InstanceNotFound;
+// clientToken is at most 64 ASCII characters (empty is none).
+func TestDeleteAnswersItsDocumentedErrors(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	del := func(dest, token string) *apiclient.Response {
+		r := apiclient.Delete(dest, src74)
+		r.Query.Set("clientToken", token)
+		return do(t, c, r)
+	}
+	assertEnvelope(t, del("es-cn-cfactivating00001", "t"), 400, "InstanceActivating")
+	assertEnvelope(t, del("es-cn-nosuchinstance0001", "t"), 400, "InstanceNotFound")
+	assertEnvelope(t, del(dest710, strings.Repeat("t", 65)), 400, "InvalidParameter.ClientToken")
+	assertEnvelope(t, del(dest710, "token-\u00e9"), 400, "InvalidParameter.ClientToken")
+	if resp := do(t, c, apiclient.AddJSON(dest710, src74)); resp.Status != 200 {
+		t.Fatal(resp)
+	}
+	for _, token := range []string{"", strings.Repeat("t", 64)} {
+		if resp := del(dest710, token); resp.Status != 200 && resp.Code != "SnapshotRepo.NotFound" {
+			t.Errorf("clientToken %q: %s", token, resp)
+		}
+	}
 }
 
 // A world AccessKey without a secret cannot sign: it is unknown to the
@@ -205,5 +245,49 @@ func TestAStateThatCannotBeWrittenIsNotAnswered(t *testing.T) {
 	}
 	if got := srv.Repos(dest710); len(got) != 0 {
 		t.Errorf("shown as added though not kept: %v", got)
+	}
+}
+
+// A world's repository may be unavailable (the API reference's other
+// status); it is listed so until it is deleted, and a status that is
+// neither is refused when the world loads.
+func TestUnavailableRepositoriesAreListedSo(t *testing.T) {
+	f := &world.File{Region: "cn-hangzhou", Accounts: []world.Account{{ID: "1", AccessKeys: []world.AccessKey{{ID: primary.AccessKeyID, Secret: primary.AccessKeySecret}}}},
+		Instances: []world.InstanceRecord{{ID: "es-cn-d", Account: "1", Region: "cn-hangzhou", Version: "7.10.0", Status: "active"},
+			{ID: "es-cn-s", Account: "1", Region: "cn-hangzhou", Version: "7.4", Status: "active"},
+			{ID: "es-cn-t", Account: "1", Region: "cn-hangzhou", Version: "7.4", Status: "active"}},
+		Repos: []world.Repo{{Instance: "es-cn-d", RepoPath: "es-cn-s", Status: world.RepoUnavailable}, {Instance: "es-cn-d", RepoPath: "es-cn-t"}}}
+	w, err := world.FromFile("w", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := start(t, server.Options{World: w})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	statuses := func() map[string]string {
+		repos, err := do(t, c, apiclient.List("es-cn-d")).Repos()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range repos {
+			out[r.RepoPath] = r.Status
+		}
+		return out
+	}
+	if got := statuses(); got["es-cn-s"] != "unavailable" || got["es-cn-t"] != "available" {
+		t.Errorf("statuses %v, want es-cn-s unavailable and es-cn-t available", got)
+	}
+	if resp := do(t, c, apiclient.Delete("es-cn-d", "es-cn-s")); resp.Status != 200 {
+		t.Fatal(resp)
+	}
+	if resp := do(t, c, apiclient.AddJSON("es-cn-d", "es-cn-s")); resp.Status != 200 {
+		t.Fatal(resp)
+	}
+	if got := statuses(); got["es-cn-s"] != "available" {
+		t.Errorf("after a delete and a new add, es-cn-s is %q, want available", got["es-cn-s"])
+	}
+	f.Repos[0].Status = "broken"
+	if _, err := world.FromFile("w", f); err == nil || !strings.Contains(err.Error(), `"broken" is not a repository status (want available or unavailable)`) {
+		t.Errorf("a repository status of broken: %v", err)
 	}
 }

@@ -19,7 +19,7 @@ var neighbour = acs.Credentials{AccessKeyID: "LTAI5tConformNeighbour1", AccessKe
 
 // Another account fills the nonce cache; the captured add of this account,
 // replayed after its repository was deleted, is still refused, and new
-// signed requests get 429 until nonces expire.
+// signed requests get 400 Throttling.User until nonces expire.
 func TestReplayAfterAFloodIsRefusedAndAFullCacheThrottles(t *testing.T) {
 	srv, ts := start(t, server.Options{NonceCapacity: 16})
 	c := client(ts, ts.URL, apiclient.SignV3)
@@ -33,8 +33,8 @@ func TestReplayAfterAFloodIsRefusedAndAFullCacheThrottles(t *testing.T) {
 	throttled := 0
 	for range 20 {
 		resp := do(t, n, apiclient.Describe("es-cn-cfneighbour000001"))
-		if resp.Status == 429 {
-			assertEnvelope(t, resp, 429, "Throttling.User")
+		if resp.Code == "Throttling.User" {
+			assertEnvelope(t, resp, 400, "Throttling.User")
 			throttled++
 		}
 	}

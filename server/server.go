@@ -33,7 +33,7 @@ type Options struct {
 	Now func() time.Time
 	// NonceCapacity bounds the nonces remembered against replays (0: 1,048,576).
 	// A nonce is remembered while its request's date is within the 15-minute
-	// window; when that many are, new signed requests get 429 Throttling.User
+	// window; when that many are, new signed requests get 400 Throttling.User (the gateway's status for it)
 	// rather than a nonce being forgotten early.
 	NonceCapacity int
 }

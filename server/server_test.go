@@ -87,8 +87,8 @@ func TestRefusalsByTheRules(t *testing.T) {
 		{"itself", dest710, dest710, "SnapshotRepo.SameInstance"},
 		{"6.7.0 kernel earlier", "es-cn-cf67k120a0000001", "es-cn-cf67k130a0000001", "SnapshotRepo.KernelNotSupport"},
 		{"6.7.0 kernel unknown is refused, not guessed", "es-cn-cf67k130a0000001", "es-cn-cf67nokernel00001", "SnapshotRepo.KernelNotSupport"},
-		{"inactive destination", "es-cn-cfinactive0000001", src74, "InstanceStatusNotSupport"},
-		{"invalid destination", "es-cn-cfinvalid00000001", src74, "InstanceStatusNotSupport"},
+		{"inactive destination", "es-cn-cfinactive0000001", src74, "InstanceStatusNotSupportCurrentAction"},
+		{"invalid destination", "es-cn-cfinvalid00000001", src74, "InstanceStatusNotSupportCurrentAction"},
 		{"destination of another region", "es-cn-cfbeijing0000001", src74, "InstanceNotFound"},
 	}
 	for _, tt := range tests {
@@ -182,9 +182,9 @@ func TestHostileInputGetsA4xxEnvelope(t *testing.T) {
 		{"invalid JSON", add(func(r *apiclient.Request) { r.Body = []byte(`{"repoPath":`) }), 400, "InvalidParameter"},
 		{"JSON array", add(func(r *apiclient.Request) { r.Body = []byte(`["es-cn-x"]`) }), 400, "InvalidParameter"},
 		{"repoPath a number", add(func(r *apiclient.Request) { r.Body = []byte(`{"repoPath":42}`) }), 400, "InvalidParameter"},
-		{"repoPath null", add(func(r *apiclient.Request) { r.Body = []byte(`{"repoPath":null}`) }), 400, "InvalidParameter"},
+		{"repoPath null", add(func(r *apiclient.Request) { r.Body = []byte(`{"repoPath":null}`) }), 400, "MissingRepoPath"},
 		{"repoPath empty", add(func(r *apiclient.Request) { r.Body = []byte(`{"repoPath":""}`) }), 400, "InvalidParameter"},
-		{"no repoPath", add(func(r *apiclient.Request) { r.Body = []byte(`{"path":"es-cn-x"}`) }), 400, "InvalidParameter"},
+		{"no repoPath", add(func(r *apiclient.Request) { r.Body = []byte(`{"path":"es-cn-x"}`) }), 400, "MissingRepoPath"},
 		{"empty body", add(func(r *apiclient.Request) { r.Body = nil }), 400, "InvalidParameter"},
 		{"form without body field", add(func(r *apiclient.Request) {
 			r.ContentType, r.Body = "application/x-www-form-urlencoded", []byte("repoPath=es-cn-x")
@@ -199,7 +199,7 @@ func TestHostileInputGetsA4xxEnvelope(t *testing.T) {
 		{"non-UTF-8 destination", add(func(r *apiclient.Request) { r.Path = "/openapi/instances/es-%FF%FE/snapshot-repos" }), 400, "InstanceNotFound"},
 		{"unknown route", add(func(r *apiclient.Request) { r.Path = "/openapi/nothing-here" }), 404, "InvalidAction.NotFound"},
 		{"unknown method", add(func(r *apiclient.Request) { r.Method = http.MethodPut }), 404, "InvalidAction.NotFound"},
-		{"delete without repoPath", &apiclient.Request{Method: "DELETE", Path: apiclient.InstancePath(dest710, "snapshot-repos")}, 400, "InvalidParameter"},
+		{"delete without repoPath", &apiclient.Request{Method: "DELETE", Path: apiclient.InstancePath(dest710, "snapshot-repos")}, 400, "MissingRepoPath"},
 		{"alternatives with a bad flag", &apiclient.Request{Method: "GET", Path: apiclient.InstancePath(dest710, "alternative-snapshot-repos"), Query: map[string][]string{"alreadySetItems": {"maybe"}}}, 400, "InvalidParameter"},
 	}
 	for _, tt := range tests {

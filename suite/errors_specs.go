@@ -16,11 +16,27 @@ func (e *env) errorSpecs() {
 			expectError(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), nf.Status, nf.Code, nf.Message)
 		})
 
+		// DeleteSnapshotRepo's reference documents the same two errors.
+		e.it("ERR-INSTANCE-NOT-FOUND", "DeleteSnapshotRepo of an unknown destination gets 400 InstanceNotFound", func(ctx SpecContext) {
+			e.need(CapDelete)
+			p := use(e.cases.missingDest())
+			nf := apierror.InstanceNotFound
+			expectError(e.send(ctx, e.client, apiclient.Delete(p.Dest, p.Source)), nf.Status, nf.Code, nf.Message)
+		})
+
 		e.it("ERR-INSTANCE-ACTIVATING", "an activating destination gets 400 InstanceActivating", func(ctx SpecContext) {
 			p := use(e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating))
 			By(p.Why)
 			ia := apierror.InstanceActivating
 			expectError(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p), ia.Status, ia.Code, ia.Message)
+		})
+
+		e.it("ERR-INSTANCE-ACTIVATING", "DeleteSnapshotRepo of an activating destination gets 400 InstanceActivating", func(ctx SpecContext) {
+			e.need(CapDelete)
+			p := use(e.cases.destWithStatus("ERR-INSTANCE-ACTIVATING", checks.StatusActivating))
+			By(p.Why)
+			ia := apierror.InstanceActivating
+			expectError(e.send(ctx, e.client, apiclient.Delete(p.Dest, p.Source)), ia.Status, ia.Code, ia.Message)
 		})
 
 		e.table("ERR-INSTANCE-INACTIVE", "an inactive or invalid destination is refused and nothing is created",

@@ -40,6 +40,9 @@ type step struct {
 	kind       stepKind
 	dest, src  int
 	alreadySet bool
+	// byDefault sends alternatives without alreadySetItems: the SDK
+	// models' default, true.
+	byDefault bool
 }
 
 // model is what the implementation must hold: per destination, the sources
@@ -160,6 +163,9 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 			dest = rng.IntN(len(pools.dests))
 		}
 		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: rng.IntN(len(pools.srcs)), alreadySet: rng.IntN(2) == 0}
+		if st.kind == stepAlternatives && rng.IntN(3) == 0 {
+			st.alreadySet, st.byDefault = true, true
+		}
 		if (st.kind == stepAdd || st.kind == stepDelete) && !e.usable(pools.dests[st.dest], pools.srcs[st.src]) {
 			continue
 		}
@@ -304,7 +310,11 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 			return fmt.Sprintf("%s lists %s, the model says %s", d.ID, joinOrNone(got), joinOrNone(want))
 		}
 	case stepAlternatives:
-		return apiclient.Alternatives(d.ID, st.alreadySet), func(resp *apiclient.Response) string {
+		r := apiclient.Alternatives(d.ID, st.alreadySet)
+		if st.byDefault {
+			r = apiclient.AlternativesByDefault(d.ID)
+		}
+		return r, func(resp *apiclient.Response) string {
 			offered, err := resp.Repos()
 			if resp.Status != 200 || err != nil {
 				return fmt.Sprintf("ListAlternativeSnapshotRepos of %s answered %d (%v), want 200 and a list", d.ID, resp.Status, err)

@@ -77,10 +77,20 @@ func (e *env) successSpecs() {
 			e.need(CapAlternatives)
 			p := use(e.cases.compatible())
 			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p))
-			for _, alreadySet := range []bool{false, true} {
+			// Without the parameter, the SDK models' default: true.
+			for _, query := range []struct {
+				name       string
+				alreadySet bool
+				request    func(string) *apiclient.Request
+			}{
+				{"alreadySetItems=false", false, func(d string) *apiclient.Request { return apiclient.Alternatives(d, false) }},
+				{"alreadySetItems=true", true, func(d string) *apiclient.Request { return apiclient.Alternatives(d, true) }},
+				{"no alreadySetItems (default true)", true, apiclient.AlternativesByDefault},
+			} {
+				alreadySet := query.alreadySet
 				var last *apiclient.Response
-				why := e.poll(ctx, "ListAlternativeSnapshotRepos of "+p.Dest, fmt.Sprintf("the add with alreadySetItems=%v", alreadySet), func() string {
-					last = e.send(ctx, e.client, apiclient.Alternatives(p.Dest, alreadySet))
+				why := e.poll(ctx, "ListAlternativeSnapshotRepos of "+p.Dest, "the add with "+query.name, func() string {
+					last = e.send(ctx, e.client, query.request(p.Dest))
 					offered, err := last.Repos()
 					if last.Status != 200 || err != nil {
 						fail(fmt.Sprintf("[%s] expected ListAlternativeSnapshotRepos to answer 200 with a list (%v)\n%s", ids(), err, last))
@@ -91,7 +101,7 @@ func (e *env) successSpecs() {
 					return ""
 				})
 				if why != "" {
-					fail(fmt.Sprintf("[%s] with alreadySetItems=%v, %s (want offered: %v)\n%s", ids(), alreadySet, why, alreadySet, last))
+					fail(fmt.Sprintf("[%s] with %s, %s (want offered: %v)\n%s", ids(), query.name, why, alreadySet, last))
 				}
 			}
 		})

@@ -61,7 +61,17 @@ type InstanceRecord struct {
 type Repo struct {
 	Instance string `yaml:"instance" json:"instance"`
 	RepoPath string `yaml:"repoPath" json:"repoPath"`
+	// Status is the repository's status as ListSnapshotReposByInstanceId
+	// reports it: available (the default) or unavailable.
+	Status string `yaml:"status,omitempty" json:"status,omitempty"`
 }
+
+// The statuses of a repository, as ListSnapshotReposByInstanceId reports
+// them (API reference: "available" or "unavailable").
+const (
+	RepoAvailable   = "available"
+	RepoUnavailable = "unavailable"
+)
 
 // World is a loaded, validated world.
 type World struct {
@@ -302,6 +312,9 @@ func FromFile(name string, f *File) (*World, error) {
 		}
 		if _, ok := w.byID[r.RepoPath]; !ok {
 			add(where, "repoPath", "%q is not an instance of this world (name one listed under instances)", r.RepoPath)
+		}
+		if r.Status != "" && r.Status != RepoAvailable && r.Status != RepoUnavailable {
+			add(where, "status", "%q is not a repository status (want %s or %s)", r.Status, RepoAvailable, RepoUnavailable)
 		}
 	}
 	if len(probs) > 0 {

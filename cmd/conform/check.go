@@ -66,6 +66,10 @@ type checkJSON struct {
 type apiErrorJSON struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Documented is true when the API reference documents the code; else
+	// the code is conform's name, or the platform's from elsewhere (source).
+	Documented bool   `json:"documented"`
+	Source     string `json:"source"`
 }
 
 type ruleJSON struct {
@@ -210,7 +214,7 @@ func verdictJSON(v *checks.Verdict) checkJSON {
 		out.Warnings = []string{}
 	}
 	if e := v.APIError(); e != nil {
-		out.APIError = &apiErrorJSON{Code: e.Code, Message: e.Message}
+		out.APIError = &apiErrorJSON{Code: e.Code, Message: e.Message, Documented: e.Documented, Source: e.Source}
 	}
 	for i, r := range checks.Rules() {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Verdict: v.Outcome(i).String(), Message: v.Message(i)})
@@ -245,7 +249,7 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 		fmt.Fprintf(w, "  %s %-*s  %s\n", sign, width, r.ID, v.Message(i))
 	}
 	if e := v.APIError(); e != nil {
-		fmt.Fprintf(w, "the API would answer: %d %s %q\n", e.Status, e.Code, e.Message)
+		fmt.Fprintln(w, e.Answer())
 	}
 }
 

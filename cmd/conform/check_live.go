@@ -49,7 +49,7 @@ type liveJSON struct {
 }
 
 type applyJSON struct {
-	Action    string `json:"action"` // created, exists, refused
+	Action    string `json:"action"` // created, exists, refused, declined
 	RequestID string `json:"requestId,omitempty"`
 	Message   string `json:"message"`
 }
@@ -95,6 +95,9 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 	res.credLine = credLine
 	if err := renderLive(stdout, o.json, res); err != nil {
 		return liveFailure(stderr, err)
+	}
+	if res.applied != nil && res.applied.Action == "declined" {
+		return exitFailed // nothing was created
 	}
 	return exitForDecision(res.verdict.Decision())
 }
@@ -249,6 +252,11 @@ func apply(p *live.Platform, o liveOptions, v *checks.Verdict) (*applyJSON, erro
 		return &applyJSON{Action: "exists", Message: fmt.Sprintf("%s already references the repository of %s: nothing added", o.dest, o.source)}, nil
 	}
 	reqID, err := p.Add(o.region, o.dest, o.source)
+	var declined *live.DeclinedError
+	if errors.As(err, &declined) {
+		return &applyJSON{Action: "declined", RequestID: declined.RequestID,
+			Message: fmt.Sprintf("declined: AddSnapshotRepo answered Result false (RequestId %s; the API reference: \"false: creation failed\"): the platform refused a pair conform's rules accept — it knows a reason conform does not; nothing was created", declined.RequestID)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,7 +102,7 @@ func TestLiveCheckAgainstServeProcesses(t *testing.T) {
 		{"compatible pair", "es-cn-cf710dest0000001", "es-cn-cf79src00000001", 0, "", "", "visible to these credentials"},
 		{"newer source", "es-cn-cf79src00000001", "es-cn-cf710dest0000001", 1, "SnapshotRepo.VersionNotSupport", "RULE-VERSION", ""},
 		{"activating destination", "es-cn-cfactivating00001", "es-cn-cf74src00000001", 1, "InstanceActivating", "ERR-INSTANCE-ACTIVATING", ""},
-		{"inactive destination", "es-cn-cfinactive0000001", "es-cn-cf74src00000001", 1, "InstanceStatusNotSupport", "ERR-INSTANCE-INACTIVE", ""},
+		{"inactive destination", "es-cn-cfinactive0000001", "es-cn-cf74src00000001", 1, "InstanceStatusNotSupportCurrentAction", "ERR-INSTANCE-INACTIVE", ""},
 		{"6.7.0 kernel", "es-cn-cf67k120a0000001", "es-cn-cf67k130a0000001", 1, "SnapshotRepo.KernelNotSupport", "RULE-KERNEL-6.7", ""},
 		{"itself", "es-cn-cf710dest0000001", "es-cn-cf710dest0000001", 1, "SnapshotRepo.SameInstance", "RULE-DISTINCT", ""},
 		{"unknown destination", "es-cn-nosuchdest000001", "es-cn-cf74src00000001", 1, "InstanceNotFound", "ERR-INSTANCE-NOT-FOUND", "destination es-cn-nosuchdest000001 is not visible"},
@@ -352,4 +355,34 @@ func stallingServer(t *testing.T) net.Listener {
 		}
 	}()
 	return stall
+}
+
+// A platform that answers AddSnapshotRepo 200 with Result false has refused
+// (the API reference: "false: creation failed"): --apply says declined and
+// exits 1, not 4. Its statuses are written as the SDK model comments write
+// them (Active), and are read case-blind.
+func TestLiveApplyReadsResultFalseAsARefusal(t *testing.T) {
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		id := strings.TrimPrefix(r.URL.Path, "/openapi/instances/")
+		switch {
+		case r.Method == http.MethodPost:
+			fmt.Fprint(w, `{"RequestId":"declined-1","Result":false}`)
+		case strings.HasSuffix(id, "/snapshot-repos"):
+			fmt.Fprint(w, `{"RequestId":"list-1","Result":[]}`)
+		case !strings.Contains(id, "/"):
+			fmt.Fprintf(w, `{"RequestId":"d-1","Result":{"instanceId":%q,"esVersion":"7.10.0_with_X-Pack","status":"Active","instanceCategory":"x-pack"}}`, id)
+		default:
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"RequestId":"n-1","Code":"InvalidAction.NotFound","Message":"no"}`)
+		}
+	}))
+	defer platform.Close()
+	env := liveEnv(t, t.TempDir(), envCreds...)
+	code, out, errOut := liveCheck(t, env, "--region", "cn-hangzhou", "--endpoint", platform.URL, "--apply", "-o", "json",
+		"--dest", "es-cn-declinedest00001", "--source", "es-cn-declinesrc00001")
+	v := decode(t, out)
+	if code != 1 || v.Apply == nil || v.Apply.Action != "declined" || !strings.Contains(out, "declined-1") {
+		t.Errorf("exit %d, apply %+v: want 1 and declined naming the RequestId\n%s%s", code, v.Apply, out, errOut)
+	}
 }

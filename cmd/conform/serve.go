@@ -26,7 +26,7 @@ one log line per request on stderr. Stops cleanly on SIGINT or SIGTERM.
 
 Replays are refused: a nonce is remembered, per AccessKey, for as long as its
 request's date stays within the 15-minute window. When --nonce-capacity nonces
-are remembered and all still valid, new signed requests get 429
+are remembered and all still valid, new signed requests get 400
 Throttling.User instead of a nonce being forgotten early.
 
 Examples:
@@ -49,7 +49,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	auth := fs.String("auth", "on", "check request signatures: on or off")
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 429")
+	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 400 Throttling.User")
 	if code, stop := parseFlags(fs, serveHelp, args, stdout, stderr); stop {
 		return code
 	}

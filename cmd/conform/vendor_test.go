@@ -233,6 +233,10 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.mu.Unlock()
 		v.ok(w, items)
 	case "DELETE /snapshot-repos":
+		if dest.Status == "activating" {
+			v.fail(w, 400, "InstanceActivating", "Instance is activating.")
+			return
+		}
 		src := r.URL.Query().Get("repoPath")
 		v.mu.Lock()
 		i := slices.Index(v.repos[dest.ID], src)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
 )
 
 // repoItem is one repository as ListSnapshotReposByInstanceId and
@@ -23,7 +24,7 @@ type repoItem struct {
 }
 
 func newRepoItem(source string) repoItem {
-	return repoItem{InstanceID: source, RepoPath: source, SnapWarehouse: "aliyun_snapshot_from_" + source, Status: "available"}
+	return repoItem{InstanceID: source, RepoPath: source, SnapWarehouse: "aliyun_snapshot_from_" + source, Status: world.RepoAvailable}
 }
 
 // parseRepoPath reads repoPath from a JSON body, or from the form field
@@ -96,8 +97,12 @@ func repoPathOf(doc []byte) (string, *apierror.Error) {
 	if len(bytes.TrimSpace(doc[dec.InputOffset():])) > 0 {
 		return bad(apierror.InvalidBody) // something after the object
 	}
+	if raw == nil || string(raw) == "null" {
+		// The gateway's answer for a mandatory parameter left out.
+		return bad(apierror.MissingRepoPath)
+	}
 	var repoPath string
-	if raw == nil || json.Unmarshal(raw, &repoPath) != nil || repoPath == "" {
+	if json.Unmarshal(raw, &repoPath) != nil || repoPath == "" {
 		return bad(apierror.InvalidBody)
 	}
 	return repoPath, nil
@@ -218,7 +223,11 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 			sources = append(sources, s.store.List(s.lastListed.Swap(destID))...)
 		}
 		for _, src := range sources {
-			items = append(items, newRepoItem(src))
+			item := newRepoItem(src)
+			if s.unavailable.Has(destID, src) {
+				item.Status = world.RepoUnavailable
+			}
+			items = append(items, item)
 		}
 	}
 	s.ok(x, items)
@@ -228,13 +237,22 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	x.action = "DeleteSnapshotRepo"
 	if s.cfg.Faults.DeleteAnyAccount && s.world.Instance(destID) != nil {
 		// The planted fault: no check that the destination is the caller's.
-	} else if s.destinationOr404(x, destID) == nil {
+	} else if dest := s.destinationOr404(x, destID); dest == nil {
+		return
+	} else if dest.Status == checks.StatusActivating {
+		// DeleteSnapshotRepo documents InstanceActivating as it does
+		// InstanceNotFound.
+		s.fail(x, apierror.InstanceActivating)
 		return
 	}
 	q := x.r.URL.Query()
 	src := q.Get("repoPath")
 	if src == "" {
-		s.fail(x, apierror.InvalidParameter.WithMessage("The query parameter repoPath is missing: name the source instance whose repository to remove."))
+		s.fail(x, apierror.MissingRepoPath)
+		return
+	}
+	if token := q.Get("clientToken"); !validClientToken(token) {
+		s.fail(x, apierror.InvalidClientToken)
 		return
 	}
 	var removed bool
@@ -251,6 +269,9 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		}
 	default:
 		removed, err = s.store.Delete(destID, src)
+		if removed {
+			s.unavailable.Delete(destID, src)
+		}
 		if removed && s.cfg.Faults.ReAddRefused {
 			s.deleted.Add(destID, src)
 		}
@@ -266,15 +287,31 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	}
 }
 
+// validClientToken reports whether a DeleteSnapshotRepo clientToken is
+// what the SDK models allow: at most 64 ASCII characters (none is fine).
+func validClientToken(token string) bool {
+	if len(token) > 64 {
+		return false
+	}
+	for i := 0; i < len(token); i++ {
+		if token[i] < 0x20 || token[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // listAlternatives offers every instance the rules let the destination
-// reference; alreadySetItems=true also lists those it references already.
+// reference; unless alreadySetItems=false, also those it references
+// already (the SDK models: "true (default): returns the already added
+// repositories").
 func (s *Server) listAlternatives(x *exchange, destID string) {
 	x.action = "ListAlternativeSnapshotRepos"
 	dest := s.destinationOr404(x, destID)
 	if dest == nil {
 		return
 	}
-	withSet := false
+	withSet := true
 	if raw := x.r.URL.Query().Get("alreadySetItems"); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {

@@ -40,7 +40,7 @@ type Config struct {
 	// DataDir keeps repositories across restarts; empty keeps them in memory.
 	DataDir string
 	// NonceCapacity bounds the nonces remembered against replays; when
-	// that many are still valid, new signed requests get 429 Throttling.User.
+	// that many are still valid, new signed requests get 400 Throttling.User (the gateway's status for it).
 	// 0 means acs.DefaultNonceCapacity.
 	NonceCapacity int
 	Logger        *slog.Logger
@@ -65,6 +65,9 @@ type Server struct {
 	// (ListLeaks) and the pairs deleted (ReAddRefused).
 	lastListed swapString
 	deleted    *Store
+	// unavailable holds the world's repositories whose status is
+	// unavailable, until they are deleted.
+	unavailable *Store
 }
 
 // swapString is a string swapped atomically.
@@ -104,6 +107,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.store = store
 	s.deleted, _ = OpenStore("", nil, &Faults{})
+	var unavailable []world.Repo
+	for _, r := range cfg.World.Repos {
+		if r.Status == world.RepoUnavailable {
+			unavailable = append(unavailable, r)
+		}
+	}
+	s.unavailable, _ = OpenStore("", unavailable, &Faults{})
 	s.byAccount = map[string][]int{}
 	for i := range cfg.World.Instances {
 		if in := &cfg.World.Instances[i]; in.Region == cfg.Region {
