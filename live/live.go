@@ -98,6 +98,7 @@ func (p *Platform) client(region string) (*openapi.Client, error) {
 	if p.o.Credentials.SecurityToken != "" {
 		cfg.SetSecurityToken(p.o.Credentials.SecurityToken)
 	}
+	cfg.HttpClient = boundedClient{timeout: 2 * p.o.Timeout}
 	c, err := openapi.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating the SDK client for %s: %w", region, err)
@@ -155,6 +156,7 @@ func (p *Platform) call(op, region string, mayBeMissing bool, o operation, out a
 		fail := &Error{Op: op, Region: region, Endpoint: p.Endpoint(region)}
 		var se *tea.SDKError
 		var ne net.Error
+		var redirect *RedirectError
 		isServer := errors.As(err, &se) && se.StatusCode != nil && tea.IntValue(se.StatusCode) > 0
 		code, status := "", 0
 		if isServer {
@@ -174,6 +176,10 @@ func (p *Platform) call(op, region string, mayBeMissing bool, o operation, out a
 			fail.Kind, fail.Detail = "auth", fmt.Sprintf("%s: %s (check the AccessKey, its secret and its RAM permissions)", code, firstLine(messageOf(se)))
 		case isServer:
 			fail.Kind, fail.Detail = "unexpected", fmt.Sprintf("HTTP %d %s: %s", status, code, firstLine(messageOf(se)))
+		case errors.As(err, &redirect), strings.Contains(err.Error(), "conform follows no redirect"):
+			fail.Kind, fail.Detail = "unexpected", redirect.Error()
+		case isTooLarge(err) || strings.Contains(err.Error(), errTooLarge.Error()):
+			fail.Kind, fail.Detail = "unexpected", errTooLarge.Error()
 		case errors.As(err, &ne) && ne.Timeout(), strings.Contains(err.Error(), "timeout"), strings.Contains(err.Error(), "deadline exceeded"):
 			fail.Kind, fail.Detail = "network", fmt.Sprintf("no answer within %s (%s)", p.o.Timeout, firstLine(err.Error()))
 		default:
@@ -246,6 +252,7 @@ func (p *Platform) Describe(region, id string) (*Described, error) {
 	var resp struct {
 		RequestID string `json:"RequestId"`
 		Result    struct {
+			InstanceID       string                   `json:"instanceId"`
 			EsVersion        string                   `json:"esVersion"`
 			InstanceCategory string                   `json:"instanceCategory"`
 			Status           string                   `json:"status"`
@@ -257,6 +264,11 @@ func (p *Platform) Describe(region, id string) (*Described, error) {
 		return nil, err
 	}
 	r := resp.Result
+	if r.InstanceID != id {
+		// A verdict is never built from an answer about another instance.
+		return nil, &Error{Op: "DescribeInstance " + id, Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected",
+			Detail: fmt.Sprintf("the answer is about instance %q, not %q, the instance asked for", firstLine(r.InstanceID), id)}
+	}
 	source := fmt.Sprintf("DescribeInstance in %s (RequestId %s)", region, resp.RequestID)
 	return p.record(region, id, r.EsVersion, r.InstanceCategory, r.Status, r.ExtendConfigs, source)
 }

@@ -139,7 +139,7 @@ func TestWritersNameFailuresAndVersions(t *testing.T) {
 
 	var md bytes.Buffer
 	run.WriteSummary(&md)
-	if !strings.Contains(md.String(), "| OK-CREATED | MUST | failed | [OK-CREATED] expected success |") || !strings.Contains(md.String(), "conform 9.9.9, requirement catalogue") {
+	if !strings.Contains(md.String(), "| OK-CREATED | MUST | failed | \\[OK-CREATED\\] expected success |") || !strings.Contains(md.String(), "conform 9.9.9, requirement catalogue") {
 		t.Errorf("summary:\n%s", md.String())
 	}
 
@@ -312,5 +312,25 @@ func TestEveryWriterCarriesTheExhaustiveTally(t *testing.T) {
 	run.Exhaustive.Existing = 1
 	if got := run.Exhaustive.Line(); !strings.Contains(got, "left out: 1 repository of the world,") {
 		t.Errorf("line %q: one repository is a repository", got)
+	}
+}
+
+// Outside text in the Markdown summary is inert: no tag, link, image or
+// code span survives as markup, and no cell is ended early.
+func TestSummaryMakesOutsideTextInert(t *testing.T) {
+	hostile := "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) ![i](http://x/i.png) `code` a|b"
+	run := &Run{Endpoint: "http://e", World: "w[1](javascript:x)", Requirements: []Requirement{{Requirement: catalogue.Requirement{ID: "OK-CREATED", Level: catalogue.Must}, State: Failed, Reason: hostile}}}
+	var md strings.Builder
+	if err := run.WriteSummary(&md); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	for _, raw := range []string{"<script", "<img", "](javascript:", "![i](", "`code`", "a|b"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("the summary carries %q raw:\n%s", raw, out)
+		}
+	}
+	if !strings.Contains(out, `&lt;script&gt;alert\(1\)&lt;/script&gt;`) || !strings.Contains(out, `a\|b`) {
+		t.Errorf("the hostile text is not shown escaped:\n%s", out)
 	}
 }

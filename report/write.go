@@ -111,7 +111,7 @@ func (run *Run) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# conform conformance summary\n\n")
 	fmt.Fprintf(&b, "- endpoint: %s\n- world: %s (%s)\n- conform %s, requirement catalogue %s\n- started %s, took %s\n- %s\n- %s\n- %s\n- **%s**\n\n",
-		run.Endpoint, terminal.Escape(run.World), run.WorldDigest, run.ToolVersion, run.CatalogueVersion,
+		inertMarkdown(run.Endpoint), inertMarkdown(terminal.Escape(run.World)), run.WorldDigest, run.ToolVersion, run.CatalogueVersion,
 		run.Started.UTC().Format("2006-01-02 15:04:05 UTC"), run.Duration.Round(1e6), run.countLine(catalogue.Must), run.countLine(catalogue.Should),
 		run.CapabilitiesLine(), run.Verdict())
 	if run.Exhaustive != nil {
@@ -119,11 +119,37 @@ func (run *Run) WriteSummary(w io.Writer) error {
 	}
 	b.WriteString("| ID | level | result | reason |\n|---|---|---|---|\n")
 	for _, r := range run.Requirements {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Level, r.State, strings.ReplaceAll(short(r.Reason, 300), "|", "\\|"))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Level, r.State, inertMarkdown(short(r.Reason, 300)))
 	}
 	b.WriteString("\nExit codes of conform run:\n\n```\n" + ExitCodesText + "\n```\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// inertMarkdown is outside text (an implementation's answers, a world's
+// name) made inert in Markdown: no table cell it can end, no HTML tag, link,
+// image or code span it can open — a CI job summary or wiki that renders
+// HTML shows it as text.
+func inertMarkdown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\\', '|', '[', ']', '(', ')', '`', '*', '_', '!', '#', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n', '\r':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 var marks = map[State]string{Passed: "✓", Failed: "✗", Skipped: "-", Disabled: "○", NotRun: "·", Planned: "→"}

@@ -16,12 +16,21 @@ import (
 // one: every key is a field of its place, spelled exactly (encoding/json
 // would match "REGION" to region), and no object names a key twice
 // (encoding/json would keep the last). The fields come from File's own tags.
+//
+// Nesting is bounded by MaxDepth, far beyond any real world: without a
+// bound, a file of nested arrays costs time and memory that grow with the
+// square of its depth.
 func strictJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	return walkJSON(dec, data, reflect.TypeOf(File{}), "")
+	return walkJSON(dec, data, reflect.TypeOf(File{}), "", 0)
 }
 
-func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string) error {
+// MaxDepth is how deeply the arrays and objects of a world file may nest;
+// a world needs four levels.
+const MaxDepth = 64
+
+func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string, depth int) error {
+	at := dec.InputOffset()
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -30,6 +39,9 @@ func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string) erro
 	if !ok {
 		return nil // a scalar: its type is encoding/json's to check
 	}
+	if depth >= MaxDepth {
+		return fmt.Errorf("line %d: arrays and objects nested deeper than %d levels at %s (a world needs four; look for brackets that are never closed)", lineAt(data, at), MaxDepth, clipPlace(where))
+	}
 	switch delim {
 	case '[':
 		elem := t
@@ -37,7 +49,7 @@ func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string) erro
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, data, elem, fmt.Sprintf("%s[%d]", where, i)); err != nil {
+			if err := walkJSON(dec, data, elem, fmt.Sprintf("%s[%d]", where, i), depth+1); err != nil {
 				return err
 			}
 		}
@@ -66,13 +78,21 @@ func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string) erro
 			} else if t.Kind() == reflect.Map {
 				field = t.Elem()
 			}
-			if err := walkJSON(dec, data, field, place); err != nil {
+			if err := walkJSON(dec, data, field, place, depth+1); err != nil {
 				return err
 			}
 		}
 	}
 	_, err = dec.Token() // the closing delimiter
 	return err
+}
+
+// clipPlace is a place in a world short enough for one line.
+func clipPlace(where string) string {
+	if len(where) > 80 {
+		return where[:80] + "…"
+	}
+	return strings.TrimPrefix(where, ".")
 }
 
 // jsonFields maps each JSON field name of struct t to its type.

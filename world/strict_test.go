@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 const okYAML = `region: cn-hangzhou
@@ -110,5 +111,27 @@ func TestAWorldWithManyProblemsReportsTheFirstHundredAndACount(t *testing.T) {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "big.yaml: 1000 problem(s):") || !strings.Contains(msg, "… and 900 more problem(s)") || strings.Count(msg, "\n") != MaxProblems+1 {
 		t.Errorf("message of %d lines:\n%.300s…%s", strings.Count(msg, "\n"), msg, msg[len(msg)-120:])
+	}
+}
+
+// Nesting is refused in bounded time and memory, arrays, objects and both
+// mixed, with one line naming the file, the limit and the place.
+func TestDeepNestingIsRefusedAtOnce(t *testing.T) {
+	const depth = 200000
+	for name, doc := range map[string]string{
+		"arrays":  `{"region": ` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`,
+		"objects": `{"latestKernels": ` + strings.Repeat(`{"a":`, depth) + `1` + strings.Repeat("}", depth) + `}`,
+		"mixed":   `{"instances": ` + strings.Repeat(`[{"id":`, depth) + `1` + strings.Repeat("}]", depth) + `}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, err := Parse("deep.json", []byte(doc))
+			if err == nil || !strings.Contains(err.Error(), "deep.json: not a world file: line 1: arrays and objects nested deeper than 64 levels") {
+				t.Fatalf("err = %v", err)
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
 	}
 }

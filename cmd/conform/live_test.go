@@ -386,3 +386,51 @@ func TestLiveApplyReadsResultFalseAsARefusal(t *testing.T) {
 		t.Errorf("exit %d, apply %+v: want 1 and declined naming the RequestId\n%s%s", code, v.Apply, out, errOut)
 	}
 }
+
+// A hostile or broken platform never becomes a verdict: an answer about
+// another instance, a redirect elsewhere and an endless answer are failed
+// lookups (exit 4), each said in one line, in bounded time and memory.
+func TestLiveHostileAnswersAreFailedLookups(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a redirect was followed to %s", r.URL)
+	}))
+	defer elsewhere.Close()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		says    string
+	}{
+		{"an answer about another instance", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"RequestId":"x","Result":{"instanceId":"es-cn-someoneelse0001","esVersion":"7.10.0","status":"active"}}`)
+		}, `the answer is about instance "es-cn-someoneelse0001", not "es-cn-hostiledest00001"`},
+		{"a redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+		}, "conform follows no redirect"},
+		{"an endless answer", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"RequestId":"x","Result":{"instanceId":"`))
+			chunk := []byte(strings.Repeat("a", 64<<10))
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, "answer larger than 4 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			platform := httptest.NewServer(tt.handler)
+			defer platform.Close()
+			start := time.Now()
+			code, out, errOut := liveCheck(t, liveEnv(t, t.TempDir(), envCreds...), "--region", "cn-hangzhou", "--endpoint", platform.URL,
+				"--timeout", "3s", "--dest", "es-cn-hostiledest00001", "--source", "es-cn-hostilesrc000001")
+			if code != 4 || !strings.Contains(errOut, tt.says) {
+				t.Errorf("exit %d, want 4 saying %q\n%s%s", code, tt.says, out, errOut)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
+	}
+}
