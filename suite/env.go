@@ -71,6 +71,7 @@ func newEnv(cfg Config, cat *catalogue.Catalogue) *env {
 
 		acked:       map[[2]string]int{},
 		sideEffects: map[[2]string]bool{},
+		refusals:    map[[2]string]*apiclient.Response{},
 	}
 }
 
@@ -224,9 +225,6 @@ func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request
 func (e *env) lastRefusal(p pair, resp *apiclient.Response) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.refusals == nil {
-		e.refusals = map[[2]string]*apiclient.Response{}
-	}
 	e.refusals[[2]string{p.Dest, p.Source}] = resp
 }
 
