@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/contract"
 	"github.com/snaprepo/conform/internal/terminal"
 )
 
@@ -290,6 +291,18 @@ func InstancePath(id, tail string) string {
 	return p
 }
 
+// ForOperation is a request for the operation called name on instance id
+// (escaped into the path), with the method and path the contract ledger
+// (fixtures/contract.yaml) gives it. An operation the ledger lacks is a
+// defect of this package, caught by its tests.
+func ForOperation(name, id string) *Request {
+	op := contract.MustBuiltin().Operation(name)
+	if op == nil {
+		panic("apiclient: the contract ledger has no operation " + name)
+	}
+	return &Request{Action: name, Method: op.Method, Path: op.PathFor(url.PathEscape(id))}
+}
+
 // RepoBody is the JSON body {"repoPath": source}.
 func RepoBody(source string) []byte {
 	b, _ := json.Marshal(map[string]string{"repoPath": source})
@@ -298,15 +311,17 @@ func RepoBody(source string) []byte {
 
 // AddJSON is AddSnapshotRepo with a raw JSON body, as current SDKs send it.
 func AddJSON(dest, source string) *Request {
-	return &Request{Action: "AddSnapshotRepo", Method: http.MethodPost, Path: InstancePath(dest, "snapshot-repos"),
-		ContentType: "application/json; charset=utf-8", Body: RepoBody(source)}
+	r := ForOperation("AddSnapshotRepo", dest)
+	r.ContentType, r.Body = "application/json; charset=utf-8", RepoBody(source)
+	return r
 }
 
 // AddForm is AddSnapshotRepo with the form body body=<JSON>, as the classic
 // Go SDK sends it.
 func AddForm(dest, source string) *Request {
-	return &Request{Action: "AddSnapshotRepo", Method: http.MethodPost, Path: InstancePath(dest, "snapshot-repos"),
-		ContentType: "application/x-www-form-urlencoded", Body: []byte(url.Values{"body": {string(RepoBody(source))}}.Encode())}
+	r := ForOperation("AddSnapshotRepo", dest)
+	r.ContentType, r.Body = "application/x-www-form-urlencoded", []byte(url.Values{"body": {string(RepoBody(source))}}.Encode())
+	return r
 }
 
 // AddClassic is AddSnapshotRepo exactly as alibaba-cloud-sdk-go's
@@ -317,19 +332,28 @@ func AddClassic(dest, source string) *Request {
 
 // List is ListSnapshotReposByInstanceId.
 func List(dest string) *Request {
-	return &Request{Action: "ListSnapshotReposByInstanceId", Method: http.MethodGet, Path: InstancePath(dest, "snapshot-repos")}
+	return ForOperation("ListSnapshotReposByInstanceId", dest)
 }
 
 // Delete is DeleteSnapshotRepo.
 func Delete(dest, source string) *Request {
-	return &Request{Action: "DeleteSnapshotRepo", Method: http.MethodDelete, Path: InstancePath(dest, "snapshot-repos"),
-		Query: url.Values{"repoPath": {source}, "clientToken": {acs.NewNonce()}}}
+	r := ForOperation("DeleteSnapshotRepo", dest)
+	r.Query = url.Values{"repoPath": {source}, "clientToken": {acs.NewNonce()}}
+	return r
 }
 
 // Alternatives is ListAlternativeSnapshotRepos.
 func Alternatives(dest string, alreadySet bool) *Request {
-	return &Request{Action: "ListAlternativeSnapshotRepos", Method: http.MethodGet, Path: InstancePath(dest, "alternative-snapshot-repos"),
-		Query: url.Values{"alreadySetItems": {fmt.Sprint(alreadySet)}}}
+	r := ForOperation("ListAlternativeSnapshotRepos", dest)
+	r.Query = url.Values{"alreadySetItems": {fmt.Sprint(alreadySet)}}
+	return r
+}
+
+// AlreadySetItemsDefault is what a missing alreadySetItems means, as the
+// contract ledger gives it (the SDK models: true).
+func AlreadySetItemsDefault() bool {
+	p := contract.MustBuiltin().Operation("ListAlternativeSnapshotRepos").Param("alreadySetItems")
+	return p != nil && p.Default == "true"
 }
 
 // AlternativesByDefault is ListAlternativeSnapshotRepos without
@@ -342,7 +366,7 @@ func AlternativesByDefault(dest string) *Request {
 
 // Describe is DescribeInstance.
 func Describe(id string) *Request {
-	return &Request{Action: "DescribeInstance", Method: http.MethodGet, Path: InstancePath(id, "")}
+	return ForOperation("DescribeInstance", id)
 }
 
 // Repo is one item of a repository list.

@@ -6,58 +6,48 @@ import (
 	"go/token"
 	"strings"
 	"testing"
+
+	"github.com/snaprepo/conform/contract"
 )
 
-// Every answer says where it comes from: each Error literal of this package
-// names its Source, and only the reference's own are Documented.
-func TestEveryErrorNamesItsSource(t *testing.T) {
+// Every answer is the ledger's: each variable of apierror.go is
+// fromLedger of its own name, and every answer of the ledger has one; only
+// answers an operation documents are Documented, and those cite a reference.
+func TestEveryErrorIsTheLedgers(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "apierror.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	ast.Inspect(f, func(node ast.Node) bool {
-		lit, ok := node.(*ast.CompositeLit)
-		if !ok {
-			return true
+	seen := map[string]bool{}
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.VAR {
+			continue
 		}
-		if id, ok := lit.Type.(*ast.Ident); !ok || id.Name != "Error" {
-			return true
+		for _, s := range gen.Specs {
+			checkLedgerVar(t, fset, s.(*ast.ValueSpec), seen)
 		}
-		n++
-		fields := map[string]string{}
-		for _, el := range lit.Elts {
-			if kv, ok := el.(*ast.KeyValueExpr); ok {
-				fields[kv.Key.(*ast.Ident).Name] = exprText(kv.Value)
-			}
-		}
-		where := fset.Position(lit.Pos())
-		switch {
-		case fields["Source"] == "":
-			t.Errorf("%s: error %s names no Source", where, fields["Code"])
-		case fields["Documented"] == "true" && fields["Source"] != "SourceReference":
-			t.Errorf("%s: error %s is Documented but its Source is %s", where, fields["Code"], fields["Source"])
-		case fields["Documented"] != "true" && fields["Source"] == "SourceReference":
-			t.Errorf("%s: error %s cites the reference but is not Documented", where, fields["Code"])
-		}
-		return true
-	})
-	if n < 20 {
-		t.Errorf("found %d Error literals: the test does not read apierror.go", n)
 	}
-}
+	l := contract.MustBuiltin()
 
-func exprText(e ast.Expr) string {
-	switch v := e.(type) {
-	case *ast.Ident:
-		return v.Name
-	case *ast.BasicLit:
-		return strings.Trim(v.Value, `"`)
-	case *ast.SelectorExpr:
-		return exprText(v.X) + "." + v.Sel.Name
+	for _, a := range l.Answers {
+		if !seen[a.Name] {
+			t.Errorf("contract.yaml answer %s has no variable in apierror.go", a.Name)
+		}
+		e := fromLedger(a.Name)
+		switch kind := l.Source(a.Source).Kind; {
+		case e.Documented && kind != contract.KindReference:
+			t.Errorf("%s is documented by an operation but cites %s", a.Name, kind)
+		case !e.Documented && kind == contract.KindReference:
+			t.Errorf("%s cites a reference page but no operation documents it", a.Name)
+		case e.Source == "" || e.Kind != kind:
+			t.Errorf("%s: source %q, kind %q", a.Name, e.Source, e.Kind)
+		}
 	}
-	return "?"
+	if len(seen) < 20 {
+		t.Errorf("found %d answers: the test does not read apierror.go", len(seen))
+	}
 }
 
 // Answer never passes a code of conform's off as the API's.
@@ -74,4 +64,29 @@ func TestAnswerSaysWhatIsDocumented(t *testing.T) {
 	if a := Throttled.Answer(); !strings.Contains(a, "gateway answers: 400 Throttling.User") {
 		t.Errorf("the gateway's: %s", a)
 	}
+}
+
+func checkLedgerVar(t *testing.T, fset *token.FileSet, spec *ast.ValueSpec, seen map[string]bool) {
+	t.Helper()
+	call, ok := spec.Values[0].(*ast.CallExpr)
+	if !ok || exprText(call.Fun) != "fromLedger" {
+		t.Errorf("%s: %s is not fromLedger(…): codes are written in fixtures/contract.yaml only", fset.Position(spec.Pos()), spec.Names[0].Name)
+		return
+	}
+	if name := exprText(call.Args[0]); name != spec.Names[0].Name {
+		t.Errorf("%s: %s reads the ledger's %s: a variable is named after its answer", fset.Position(spec.Pos()), spec.Names[0].Name, name)
+	}
+	seen[spec.Names[0].Name] = true
+}
+
+func exprText(e ast.Expr) string {
+	switch v := e.(type) {
+	case *ast.Ident:
+		return v.Name
+	case *ast.BasicLit:
+		return strings.Trim(v.Value, `"`)
+	case *ast.SelectorExpr:
+		return exprText(v.X) + "." + v.Sel.Name
+	}
+	return "?"
 }

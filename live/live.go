@@ -22,6 +22,7 @@ import (
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/contract"
 )
 
 // Options configure a Platform.
@@ -259,7 +260,7 @@ func (p *Platform) Describe(region, id string) (*Described, error) {
 			ExtendConfigs    []map[string]interface{} `json:"extendConfigs"`
 		} `json:"Result"`
 	}
-	notFound, err := p.call("DescribeInstance "+id, region, true, operation{action: "DescribeInstance", method: "GET", path: instancePath(id, "")}, &resp)
+	notFound, err := p.call("DescribeInstance "+id, region, true, ledgerOperation("DescribeInstance", id), &resp)
 	if err != nil || notFound {
 		return nil, err
 	}
@@ -273,14 +274,16 @@ func (p *Platform) Describe(region, id string) (*Described, error) {
 	return p.record(region, id, r.EsVersion, r.InstanceCategory, r.Status, r.ExtendConfigs, source)
 }
 
-// instancePath is /openapi/instances/{id}[/tail], the ID percent-encoded
-// as the generated SDKs do.
-func instancePath(id, tail string) string {
-	path := "/openapi/instances/" + url.PathEscape(id)
-	if tail != "" {
-		path += "/" + tail
+// ledgerOperation is the operation called name on instance id (if the
+// path has one), with the method and path of the contract ledger
+// (fixtures/contract.yaml); the ID is percent-encoded as the generated SDKs
+// do. An operation the ledger lacks is a defect of this package.
+func ledgerOperation(name, id string) operation {
+	op := contract.MustBuiltin().Operation(name)
+	if op == nil {
+		panic("live: the contract ledger has no operation " + name)
 	}
-	return path
+	return operation{action: name, method: op.Method, path: op.PathFor(url.PathEscape(id))}
 }
 
 // record maps the platform's fields to the checker's instance record.
@@ -333,7 +336,7 @@ func (p *Platform) Regions(region string) ([]string, error) {
 			RegionID string `json:"regionId"`
 		} `json:"Result"`
 	}
-	if _, err := p.call("DescribeRegions", region, false, operation{action: "DescribeRegions", method: "GET", path: "/openapi/regions"}, &resp); err != nil {
+	if _, err := p.call("DescribeRegions", region, false, ledgerOperation("DescribeRegions", ""), &resp); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -363,8 +366,8 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 				ExtendConfigs []map[string]interface{} `json:"extendConfigs"`
 			} `json:"Result"`
 		}
-		o := operation{action: "ListInstance", method: "GET", path: "/openapi/instances",
-			query: map[string]string{"page": strconv.Itoa(page), "size": strconv.Itoa(pageSize)}}
+		o := ledgerOperation("ListInstance", "")
+		o.query = map[string]string{"page": strconv.Itoa(page), "size": strconv.Itoa(pageSize)}
 		if _, err := p.call("ListInstance page "+strconv.Itoa(page), region, false, o, &resp); err != nil {
 			return nil, err
 		}
@@ -409,8 +412,8 @@ func (l repoList) paths() []string {
 // the repositories it references already.
 func (p *Platform) Alternatives(region, dest string) ([]string, error) {
 	var resp repoList
-	o := operation{action: "ListAlternativeSnapshotRepos", method: "GET", path: instancePath(dest, "alternative-snapshot-repos"),
-		query: map[string]string{"alreadySetItems": "true"}}
+	o := ledgerOperation("ListAlternativeSnapshotRepos", dest)
+	o.query = map[string]string{"alreadySetItems": "true"}
 	if _, err := p.call("ListAlternativeSnapshotRepos "+dest, region, false, o, &resp); err != nil {
 		return nil, err
 	}
@@ -420,7 +423,7 @@ func (p *Platform) Alternatives(region, dest string) ([]string, error) {
 // Repos is what dest references, per ListSnapshotReposByInstanceId.
 func (p *Platform) Repos(region, dest string) ([]string, error) {
 	var resp repoList
-	o := operation{action: "ListSnapshotReposByInstanceId", method: "GET", path: instancePath(dest, "snapshot-repos")}
+	o := ledgerOperation("ListSnapshotReposByInstanceId", dest)
 	if _, err := p.call("ListSnapshotReposByInstanceId "+dest, region, false, o, &resp); err != nil {
 		return nil, err
 	}
@@ -446,7 +449,8 @@ func (p *Platform) Add(region, dest, source string) (string, error) {
 		RequestID string `json:"RequestId"`
 		Result    bool   `json:"Result"`
 	}
-	o := operation{action: "AddSnapshotRepo", method: "POST", path: instancePath(dest, "snapshot-repos"), body: map[string]interface{}{"repoPath": source}}
+	o := ledgerOperation("AddSnapshotRepo", dest)
+	o.body = map[string]interface{}{"repoPath": source}
 	if _, err := p.call("AddSnapshotRepo "+dest+" ← "+source, region, false, o, &resp); err != nil {
 		return "", err
 	}

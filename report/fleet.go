@@ -138,7 +138,25 @@ func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *c
 		return fmt.Errorf("encoding the fleet: %w", err)
 	}
 	counts := map[string]int{"groups": len(out), "instances": len(instances)}
-	return fleetPage.Execute(w, map[string]any{"Title": title, "Data": template.JS(data), "Counts": counts})
+	return fleetPage.Execute(w, map[string]any{"Title": title, "Data": template.JS(data), "Counts": counts, "Refusals": refusals()})
+}
+
+// refusal is how the platform answers one rule's refusal, and how much of
+// that is documented (apierror.Error.Answer).
+type refusal struct {
+	Rule, Title, Answer string
+	Documented          bool
+}
+
+func refusals() []refusal {
+	var out []refusal
+	for _, r := range checks.Rules() {
+		if r.Refusal.Code == "" {
+			continue
+		}
+		out = append(out, refusal{Rule: r.ID, Title: r.Title, Answer: r.Refusal.Answer(), Documented: r.Refusal.Documented})
+	}
+	return out
 }
 
 // runLength encodes cells as code+count runs: "cccH" is "c3H1".
@@ -224,6 +242,11 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
 <p class="meta"><span id="n-instances">{{.Counts.instances}}</span> instances in <span id="n-groups">{{.Counts.groups}}</span> (region, account) groups. Rows: destinations; columns: sources; both ordered by version. Groups of up to 60 are tables with every row and column named; larger ones are drawn cell by cell (hover a cell for the pair and the deciding rule), and the largest summarised per version.</p>
 <p class="legend"><span><i style="background:#2da44e"></i>✓ compatible</span><span><i style="background:#d4a72c"></i>! compatible, restore warning</span><span><i style="background:#cf222e"></i>✗ refused</span><span><i style="background:#8250df"></i>? undecided</span><span><i style="background:#eaeef2"></i>· itself</span></p>
 <div id="groups"></div>
+<h2>How the platform answers each refusal</h2>
+<p class="meta">The API reference documents two error codes, InstanceNotFound and InstanceActivating; for every other refusal the platform's code is not documented, and the name below is conform's (or the platform's from another operation), not a promise of the API's.</p>
+<table class="summary refusals"><thead><tr><th>rule</th><th>documented</th><th>answer</th></tr></thead><tbody>
+{{range .Refusals}}<tr><td>{{.Rule}} ({{.Title}})</td><td>{{if .Documented}}yes{{else}}no{{end}}</td><td style="text-align:left">{{.Answer}}</td></tr>
+{{end}}</tbody></table>
 <div id="tip"></div>
 <script type="application/json" id="fleet-data">{{.Data}}</script>
 <script>

@@ -64,3 +64,37 @@ func BenchmarkFleetHTML100kOneGroup(b *testing.B) {
 		}
 	}
 }
+
+// The fleet page says, for each refusal, whether its code is documented:
+// the platform's two documented codes as the API's answer, the others as
+// conform's names.
+func TestTheFleetPageSaysWhichAnswersAreDocumented(t *testing.T) {
+	w, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows := regexp.MustCompile(`<tr><td>([A-Z][A-Z0-9.-]+) [^<]*</td><td>(yes|no)</td><td[^>]*>([^<]*)</td></tr>`).FindAllSubmatch(page.Bytes(), -1)
+	if len(rows) < 5 {
+		t.Fatalf("%d refusal rows in the page", len(rows))
+	}
+	seen := 0
+	for _, r := range rows {
+		rule, documented, answer := string(r[1]), string(r[2]), string(r[3])
+		if rule == "ERR-INSTANCE-ACTIVATING" || rule == "RULE-SAME-REGION" {
+			seen++
+		}
+		switch {
+		case rule == "ERR-INSTANCE-ACTIVATING" && (documented != "yes" || !bytes.Contains(r[3], []byte("the API answers: 400 InstanceActivating"))):
+			t.Errorf("%s: documented %s, %s", rule, documented, answer)
+		case rule == "RULE-SAME-REGION" && (documented != "no" || !bytes.Contains(r[3], []byte("not documented"))):
+			t.Errorf("%s: documented %s, %s", rule, documented, answer)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("the page lacks ERR-INSTANCE-ACTIVATING or RULE-SAME-REGION (%d of 2)", seen)
+	}
+}

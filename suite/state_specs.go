@@ -164,7 +164,7 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		}
 		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: rng.IntN(len(pools.srcs)), alreadySet: rng.IntN(2) == 0}
 		if st.kind == stepAlternatives && rng.IntN(3) == 0 {
-			st.alreadySet, st.byDefault = true, true
+			st.alreadySet, st.byDefault = apiclient.AlreadySetItemsDefault(), true
 		}
 		if (st.kind == stepAdd || st.kind == stepDelete) && !e.usable(pools.dests[st.dest], pools.srcs[st.src]) {
 			continue

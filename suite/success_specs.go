@@ -85,7 +85,7 @@ func (e *env) successSpecs() {
 			}{
 				{"alreadySetItems=false", false, func(d string) *apiclient.Request { return apiclient.Alternatives(d, false) }},
 				{"alreadySetItems=true", true, func(d string) *apiclient.Request { return apiclient.Alternatives(d, true) }},
-				{"no alreadySetItems (default true)", true, apiclient.AlternativesByDefault},
+				{fmt.Sprintf("no alreadySetItems (default %v)", apiclient.AlreadySetItemsDefault()), apiclient.AlreadySetItemsDefault(), apiclient.AlternativesByDefault},
 			} {
 				alreadySet := query.alreadySet
 				var last *apiclient.Response

@@ -46,7 +46,7 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "conform completion: name one shell: bash, zsh or fish\n\n"+completionHelp)
 		return exitUsage
 	}
-	withFlags := []string{"check", "serve", "run"}
+	table := commandTable()
 	var b strings.Builder
 	switch args[0] {
 	case "bash", "zsh":
@@ -54,28 +54,43 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 			b.WriteString("#compdef conform\nautoload -U +X bashcompinit && bashcompinit\n")
 		}
 		b.WriteString("_conform() {\n  local cur=\"${COMP_WORDS[COMP_CWORD]}\" cmd=\"${COMP_WORDS[1]}\"\n")
-		fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n", strings.Join(commands, " "))
+		fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n", strings.Join(commandNames(), " "))
 		b.WriteString("  case \"$cmd\" in\n")
-		for _, c := range withFlags {
-			fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W %q -- \"$cur\")) ;;\n", c, strings.Join(flagsOf(c), " "))
-		}
-		b.WriteString("    world) COMPREPLY=($(compgen -W \"init\" -- \"$cur\")) ;;\n")
-		b.WriteString("    completion) COMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\")) ;;\n  esac\n}\ncomplete -o default -F _conform conform\n")
-	case "fish":
-		for _, c := range commands {
-			fmt.Fprintf(&b, "complete -c conform -n __fish_use_subcommand -f -a %s\n", c)
-		}
-		for _, c := range withFlags {
-			for _, f := range flagsOf(c) {
-				kind := "-l"
-				if !strings.HasPrefix(f, "--") {
-					kind = "-s"
-				}
-				fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s' %s %s\n", c, kind, strings.TrimLeft(f, "-"))
+		for _, c := range table {
+			words := c.words
+			if c.flags {
+				words = flagsOf(c.name)
+			}
+			if c.name == "help" {
+				words = commandNames()
+			}
+			if len(words) > 0 {
+				fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W %q -- \"$cur\")) ;;\n", c.name, strings.Join(words, " "))
 			}
 		}
-		b.WriteString("complete -c conform -n '__fish_seen_subcommand_from world' -f -a init\n")
-		b.WriteString("complete -c conform -n '__fish_seen_subcommand_from completion' -f -a 'bash zsh fish'\n")
+		b.WriteString("  esac\n}\ncomplete -o default -F _conform conform\n")
+	case "fish":
+		for _, c := range table {
+			fmt.Fprintf(&b, "complete -c conform -n __fish_use_subcommand -f -a %s -d %q\n", c.name, c.short)
+		}
+		for _, c := range table {
+			if c.flags {
+				for _, f := range flagsOf(c.name) {
+					kind := "-l"
+					if !strings.HasPrefix(f, "--") {
+						kind = "-s"
+					}
+					fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s' %s %s\n", c.name, kind, strings.TrimLeft(f, "-"))
+				}
+			}
+			words := c.words
+			if c.name == "help" {
+				words = commandNames()
+			}
+			if len(words) > 0 {
+				fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s' -f -a '%s'\n", c.name, strings.Join(words, " "))
+			}
+		}
 	default:
 		fmt.Fprintf(stderr, "conform completion: %q is not a shell this prints for (want bash, zsh or fish)\n", args[0])
 		return exitUsage

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/contract"
 )
 
 func TestTheCommittedRequirementCatalogueIsCurrent(t *testing.T) {
@@ -23,6 +24,20 @@ func TestTheCommittedRequirementCatalogueIsCurrent(t *testing.T) {
 	}
 	if string(got) != cat.Markdown() {
 		t.Error("docs/requirements.md is not what `conform requirements` prints: run go run ./cmd/conform requirements > docs/requirements.md")
+	}
+}
+
+func TestTheCommittedContractIsCurrent(t *testing.T) {
+	l, err := contract.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../../docs/contract.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != l.Markdown() {
+		t.Error("docs/contract.md is not what `conform contract` prints: run go run ./cmd/conform contract > docs/contract.md")
 	}
 }
 
@@ -53,7 +68,7 @@ func TestEveryLinkResolvesInsideTheRepository(t *testing.T) {
 	}
 	// The CLI's help texts and messages name docs by path.
 	var texts strings.Builder
-	for _, h := range []string{usage, runHelp, checkHelp, serveHelp, worldHelp, worldInitHeader} {
+	for _, h := range []string{usageText(), runHelp, checkHelp, serveHelp, worldHelp, worldInitHeader} {
 		texts.WriteString(h)
 	}
 	sources, _ := filepath.Glob(root + "*/*.go")

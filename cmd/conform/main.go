@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/snaprepo/conform/internal/suggest"
 )
@@ -19,25 +20,61 @@ const (
 	exitLookup    = 4 // a live lookup failed
 )
 
-const usage = `conform — checks, serves and tests the AddSnapshotRepo API of Alibaba Cloud Elasticsearch.
+// command is one subcommand, defined once: dispatch, the usage text,
+// "did you mean", conform help NAME and completion all read this table.
+type command struct {
+	name string
+	// args is what follows the name on the usage line.
+	args  string
+	short string
+	run   func(args []string, stdout, stderr io.Writer) int
+	// flags says the command takes flags (completion lists them from the
+	// command's own --help); words are the words it takes after its name.
+	flags bool
+	words []string
+}
 
-Usage:
-  conform check   [flags]   is this (destination, source) pair compatible? (--help for flags)
-  conform serve   [flags]   run the reference implementation of the API
-  conform run     [flags]   run the conformance suite against an implementation
-  conform world init        print a commented world that exercises every requirement
-  conform requirements      print the requirement catalogue (docs/requirements.md)
-  conform version           print the tool's and the requirement catalogue's versions
-  conform completion SHELL  print a completion script for bash, zsh or fish
+// commandTable is every subcommand, in the order usage lists them.
+func commandTable() []command {
+	return []command{
+		{name: "check", args: "[flags]", short: "is this (destination, source) pair compatible? (--help for flags)", run: runCheck, flags: true},
+		{name: "serve", args: "[flags]", short: "run the reference implementation of the API", run: runServe, flags: true},
+		{name: "run", args: "[flags]", short: "run the conformance suite against an implementation", run: runSuite, flags: true},
+		{name: "record", args: "[flags]", short: "record a session with the platform (or any implementation) to a cassette", run: runRecord, flags: true},
+		{name: "verify-oracle", args: "[flags]", short: "hold conform's decisions against a recorded cassette", run: runVerifyOracle, flags: true},
+		{name: "world", args: "init", short: "print a commented world that exercises every requirement", run: runWorld, words: []string{"init"}},
+		{name: "requirements", short: "print the requirement catalogue (docs/requirements.md)", run: runRequirements},
+		{name: "contract", short: "print the contract ledger: operations, answers, sources (docs/contract.md)", run: runContract},
+		{name: "version", short: "print the tool's and the requirement catalogue's versions", run: runVersion},
+		{name: "completion", args: "SHELL", short: "print a completion script for bash, zsh or fish", run: runCompletion, words: []string{"bash", "zsh", "fish"}},
+		{name: "help", args: "[COMMAND]", short: "print this, or a command's help", run: runHelpCommand},
+	}
+}
 
+// usageText is the top-level usage, from the command table.
+func usageText() string {
+	var b strings.Builder
+	b.WriteString("conform — checks, serves and tests the AddSnapshotRepo API of Alibaba Cloud Elasticsearch.\n\nUsage:\n")
+	for _, c := range commandTable() {
+		fmt.Fprintf(&b, "  %-26s%s\n", strings.TrimSpace("conform "+c.name+" "+c.args), c.short)
+	}
+	b.WriteString(`
 Examples:
   conform check --dest es-cn-cf710dest0000001 --source es-cn-cf79src00000001
   conform serve --addr 127.0.0.1:9280
   conform run
-`
+`)
+	return b.String()
+}
 
-// commands are the subcommands, for "did you mean".
-var commands = []string{"check", "serve", "run", "world", "requirements", "version", "completion"}
+// commandNames are the subcommands' names, in table order.
+func commandNames() []string {
+	var names []string
+	for _, c := range commandTable() {
+		names = append(names, c.name)
+	}
+	return names
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -45,29 +82,39 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText())
 		return exitUsage
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(args[1:], stdout, stderr)
-	case "serve":
-		return runServe(args[1:], stdout, stderr)
-	case "run":
-		return runSuite(args[1:], stdout, stderr)
-	case "version":
-		return runVersion(args[1:], stdout, stderr)
-	case "world":
-		return runWorld(args[1:], stdout, stderr)
-	case "requirements":
-		return runRequirements(args[1:], stdout, stderr)
-	case "completion":
-		return runCompletion(args[1:], stdout, stderr)
+	for _, c := range commandTable() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
 	}
 	if isHelp(args[0]) {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usageText())
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "conform: unknown command %q%s (want check, serve, run, world, requirements, version or completion)\n\n%s", args[0], suggest.DidYouMean(args[0], commands), usage)
+	names := commandNames()
+	fmt.Fprintf(stderr, "conform: unknown command %q%s (want %s or %s)\n\n%s", args[0], suggest.DidYouMean(args[0], names),
+		strings.Join(names[:len(names)-1], ", "), names[len(names)-1], usageText())
+	return exitUsage
+}
+
+// runHelpCommand is conform help [COMMAND]: the usage, or that command's --help.
+func runHelpCommand(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usageText())
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "conform help: name one command, not %d (see conform help)\n", len(args))
+		return exitUsage
+	}
+	for _, c := range commandTable() {
+		if c.name == args[0] && c.name != "help" {
+			return c.run([]string{"--help"}, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "conform help: unknown command %q%s (see conform help)\n", args[0], suggest.DidYouMean(args[0], commandNames()))
 	return exitUsage
 }

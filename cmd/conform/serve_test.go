@@ -49,7 +49,22 @@ type served struct {
 
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
-	cmd := exec.Command(conformBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	return startListener(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startListener starts a conform command that prints "listening on
+// http://HOST:PORT" first (serve, record), and waits for that line.
+func startListener(t *testing.T, args ...string) *served {
+	t.Helper()
+	return startListenerWithEnv(t, nil, args...)
+}
+
+// startListenerWithEnv is startListener with the process's environment
+// (nil: this one's).
+func startListenerWithEnv(t *testing.T, env []string, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(conformBinary(t), args...)
+	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

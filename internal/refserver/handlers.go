@@ -23,6 +23,13 @@ type repoItem struct {
 	Status        string `json:"status"`
 }
 
+// alternativeItem is one item of ListAlternativeSnapshotRepos: the SDK
+// models name only instanceId and repoPath.
+type alternativeItem struct {
+	InstanceID string `json:"instanceId"`
+	RepoPath   string `json:"repoPath"`
+}
+
 func newRepoItem(source string) repoItem {
 	return repoItem{InstanceID: source, RepoPath: source, SnapWarehouse: "aliyun_snapshot_from_" + source, Status: world.RepoAvailable}
 }
@@ -251,7 +258,7 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		s.fail(x, apierror.MissingRepoPath)
 		return
 	}
-	if token := q.Get("clientToken"); !validClientToken(token) {
+	if token := q.Get("clientToken"); !s.limits.clientToken.Allows(token) {
 		s.fail(x, apierror.InvalidClientToken)
 		return
 	}
@@ -287,20 +294,6 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	}
 }
 
-// validClientToken reports whether a DeleteSnapshotRepo clientToken is
-// what the SDK models allow: at most 64 ASCII characters (none is fine).
-func validClientToken(token string) bool {
-	if len(token) > 64 {
-		return false
-	}
-	for i := 0; i < len(token); i++ {
-		if token[i] < 0x20 || token[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // listAlternatives offers every instance the rules let the destination
 // reference; unless alreadySetItems=false, also those it references
 // already (the SDK models: "true (default): returns the already added
@@ -311,7 +304,7 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 	if dest == nil {
 		return
 	}
-	withSet := true
+	withSet := s.limits.alreadySetDefault
 	if raw := x.r.URL.Query().Get("alreadySetItems"); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -320,7 +313,7 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 		}
 		withSet = b
 	}
-	items := []repoItem{}
+	items := []alternativeItem{}
 	for i := range s.world.Instances {
 		src := &s.world.Instances[i]
 		if src.Account != x.account {
@@ -333,7 +326,7 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 		if !withSet && s.store.Has(destID, src.ID) && !s.cfg.Faults.IgnoreAlreadySet {
 			continue
 		}
-		items = append(items, newRepoItem(src.ID))
+		items = append(items, alternativeItem{InstanceID: src.ID, RepoPath: src.ID})
 	}
 	s.ok(x, items)
 }
@@ -381,17 +374,17 @@ func (s *Server) describeInstance(x *exchange, id string) {
 }
 
 // listInstances answers ListInstance: the caller's instances in this region,
-// paged by page (from 1) and size (default 10, at most 100), with the total
+// paged by page and size (defaults and bound from the ledger), with the total
 // in Headers.X-Total-Count as the SDK expects.
 func (s *Server) listInstances(x *exchange) {
 	x.action = "ListInstance"
 	q := x.r.URL.Query()
-	page, size := 1, 10
+	page, size := s.limits.page, s.limits.size
 	for _, p := range []struct {
 		name string
 		dst  *int
 		max  int
-	}{{"page", &page, 1 << 20}, {"size", &size, 100}} {
+	}{{"page", &page, 1 << 20}, {"size", &size, s.limits.maxSize}} {
 		raw := q.Get(p.name)
 		if raw == "" {
 			continue

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/contract"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -68,6 +70,55 @@ type Server struct {
 	// unavailable holds the world's repositories whose status is
 	// unavailable, until they are deleted.
 	unavailable *Store
+	limits      limits
+}
+
+// limits are the defaults and bounds of parameters, as the contract ledger
+// (fixtures/contract.yaml) gives them.
+type limits struct {
+	alreadySetDefault bool
+	clientToken       contract.Parameter
+	page, size        int
+	maxSize           int
+}
+
+// ledgerLimits reads limits from the contract ledger.
+func ledgerLimits(l *contract.Ledger) (limits, error) {
+	param := func(op, name string) (contract.Parameter, error) {
+		if o := l.Operation(op); o != nil {
+			if p := o.Param(name); p != nil {
+				return *p, nil
+			}
+		}
+		return contract.Parameter{}, fmt.Errorf("contract ledger: %s has no parameter %s", op, name)
+	}
+	var out limits
+	alt, err := param("ListAlternativeSnapshotRepos", "alreadySetItems")
+	if err != nil {
+		return out, err
+	}
+	if out.alreadySetDefault, err = strconv.ParseBool(alt.Default); err != nil {
+		return out, fmt.Errorf("contract ledger: alreadySetItems default: %w", err)
+	}
+	if out.clientToken, err = param("DeleteSnapshotRepo", "clientToken"); err != nil {
+		return out, err
+	}
+	page, err := param("ListInstance", "page")
+	if err != nil {
+		return out, err
+	}
+	size, err := param("ListInstance", "size")
+	if err != nil {
+		return out, err
+	}
+	if out.page, err = strconv.Atoi(page.Default); err != nil {
+		return out, fmt.Errorf("contract ledger: page default: %w", err)
+	}
+	if out.size, err = strconv.Atoi(size.Default); err != nil {
+		return out, fmt.Errorf("contract ledger: size default: %w", err)
+	}
+	out.maxSize = size.Max
+	return out, nil
 }
 
 // swapString is a string swapped atomically.
@@ -101,6 +152,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, world: cfg.World, region: cfg.Region, log: cfg.Logger,
 		hostID: "elasticsearch." + cfg.Region + ".aliyuncs.com"}
+	ledger, err := contract.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	if s.limits, err = ledgerLimits(ledger); err != nil {
+		return nil, err
+	}
 	store, err := OpenStore(cfg.DataDir, cfg.World.Repos, &s.cfg.Faults)
 	if err != nil {
 		return nil, err

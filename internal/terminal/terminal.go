@@ -94,3 +94,14 @@ func Clip(s string, n int) string {
 	}
 	return Escape(s[:cut]) + "…"
 }
+
+// Line is Escape for text that must stay on one line — a field inside a
+// sentence, a value in a rule line: newlines and tabs are escaped too (\n,
+// \t), so outside text cannot start a line that looks like conform's own.
+func Line(s string) string {
+	e := Escape(s)
+	if !strings.ContainsAny(e, "\n\t") {
+		return e
+	}
+	return strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(e)
+}
