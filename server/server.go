@@ -36,6 +36,28 @@ type Options struct {
 	// window; when that many are, new signed requests get 400 Throttling.User (the gateway's status for it)
 	// rather than a nonce being forgotten early.
 	NonceCapacity int
+	// Faults names planted faults to serve with (PlantedFaults lists them):
+	// a server that misbehaves the way implementations do, to watch
+	// conform run catch it or to test that code of one's own notices.
+	Faults []string
+}
+
+// PlantedFault is a realistic mistake the server can be made to make.
+type PlantedFault struct {
+	// Name is what Options.Faults and conform serve --fault take.
+	Name string
+	// Breaks says what it gets wrong; Catches is the requirement whose
+	// spec fails when conform run meets it.
+	Breaks, Catches string
+}
+
+// PlantedFaults lists every planted fault.
+func PlantedFaults() []PlantedFault {
+	var out []PlantedFault
+	for _, p := range refserver.Planted() {
+		out = append(out, PlantedFault{Name: p.Name, Breaks: p.Breaks, Catches: p.Catches})
+	}
+	return out
 }
 
 // Server is the reference implementation.
@@ -46,8 +68,15 @@ type Server struct {
 // New builds a Server. It fails on a missing world, or a data dir whose
 // state file cannot be read whole.
 func New(o Options) (*Server, error) {
+	var faults refserver.Faults
+	for _, name := range o.Faults {
+		if err := faults.Plant(name); err != nil {
+			return nil, err
+		}
+	}
 	inner, err := refserver.New(refserver.Config{
 		World: o.World, Region: o.Region, Auth: !o.NoAuth, DataDir: o.DataDir, Logger: o.Logger, Now: o.Now, NonceCapacity: o.NonceCapacity,
+		Faults: faults,
 	})
 	if err != nil {
 		return nil, err

@@ -37,6 +37,42 @@ func (e *env) authSpecs() {
 			Entry("ROA 1.0", apiclient.SignV1),
 		)
 
+		e.it("AUTH-BAD-SIGNATURE", "every change the signature scheme covers, made to a valid signed request, is refused and creates nothing", func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			creds := *e.cfg.Credentials
+			var failures []string
+			for _, a := range signatureAttacks(creds, e.otherKeys(creds), e.probe) {
+				r := apiclient.AddJSON(p.Dest, p.Source)
+				body := r.Body
+				r.Edit = func(h *http.Request) { a.edit(h, body) }
+				resp := e.add(ctx, e.client.With(creds, a.sig), r, p)
+				if probs := refusedProblems(resp, ""); len(probs) > 0 {
+					failures = append(failures, fmt.Sprintf("%s: %s (status %d %s)", a.name, strings.Join(probs, "; "), resp.Status, orCode(resp)))
+					continue
+				}
+				e.expectNothingCreated(ctx, p, resp)
+			}
+			if len(failures) > 0 {
+				fail(fmt.Sprintf("[%s] %d changes to a signed request were not refused:\n  %s", ids(), len(failures), strings.Join(failures, "\n  ")))
+			}
+		})
+
+		e.it("AUTH-REPLAY", "a nonce is still refused after 1,000 other signed requests", func(ctx SpecContext) {
+			e.replayAfter(ctx, func(c *apiclient.Client, dest string) { e.flood(ctx, c, dest, 1000) })
+		})
+		if e.cfg.Thorough {
+			for _, wait := range []time.Duration{61 * time.Second, 5 * time.Minute} {
+				e.it("AUTH-REPLAY", fmt.Sprintf("a nonce is still refused %s later (--thorough)", wait), func(ctx SpecContext) {
+					e.replayAfter(ctx, func(*apiclient.Client, string) {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+						}
+					})
+				}, SpecTimeout(wait+time.Minute))
+			}
+		}
+
 		e.it("AUTH-UNKNOWN-KEY", "an unknown AccessKeyId is refused with InvalidAccessKeyId.NotFound", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			nobody := acs.Credentials{AccessKeyID: "LTAI5tConformNobody" + acs.NewNonce()[:6], AccessKeySecret: "nobody"}

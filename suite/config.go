@@ -92,6 +92,10 @@ type Config struct {
 	Exhaustive bool
 	// Stateful is how many random sequences STATE-MODEL runs; default 20.
 	Stateful int
+	// Thorough adds the slow attacks: nonces replayed after 61 seconds and
+	// after 5 minutes (a nonce must be remembered as long as its date is
+	// accepted), and longer and more STATE-MODEL sequences.
+	Thorough bool
 	// Settle is how long a list read after a write may take to show it: the
 	// API reference promises no read-after-write, so checks poll until the
 	// list shows the write or Settle passes. Zero demands read-after-write;

@@ -119,7 +119,9 @@ func (e *env) req(ids ...string) Labels {
 // it is Ginkgo's It for the requirement id: the ID is written once, and the
 // spec's labels (the ID and its level) come from the catalogue. Reports name
 // the spec by its ID first.
-func (e *env) it(id, text string, body any) bool { return It(text, e.req(id), body) }
+func (e *env) it(id, text string, body any, decorators ...any) bool {
+	return It(text, append(append([]any{e.req(id)}, decorators...), body)...)
+}
 
 // table is Ginkgo's DescribeTable for the requirement id: its labels are the
 // table's, so no entry states them again.

@@ -68,6 +68,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Exhaustive, "exhaustive", false, "compare every ordered (destination, source) pair of the world with the oracle; the reports then say how many were compared, disagreed and were left out")
 	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), fmt.Sprintf("with --exhaustive: pairs in flight at once (at most %d)", suite.MaxParallel))
 	fs.DurationVar(&cfg.Settle, "settle", suite.DefaultSettle, "how long a list may take to show a write (the API reference promises no read-after-write); 0 demands read-after-write")
+	fs.BoolVar(&cfg.Thorough, "thorough", false, "also the slow attacks: nonces replayed after 61 s and after 5 minutes, and four times the STATE-MODEL sequences (minutes, not seconds)")
 	fs.IntVar(&cfg.Stateful, "stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
 	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "run the specs in random order")

@@ -155,46 +155,20 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	faults := []struct {
+	// Every planted fault (refserver.Planted, the one list), and the
+	// faithful server, which must pass.
+	type row struct {
 		name  string
 		fault refserver.Faults
 		want  string
-	}{
-		{"none: the faithful server", refserver.Faults{}, ""},
-		{"versions compared as strings", refserver.Faults{StringVersions: true}, "OK-OLDER-VERSION"},
-		{"form body ignored", refserver.Faults{IgnoreFormBody: true}, "REQ-FORM-BODY"},
-		{"constant RequestId", refserver.Faults{ConstantRequestID: true}, "OK-REQUEST-ID"},
-		{"refusal still creates the repository", refserver.Faults{RefusalCreates: true}, "RULE-NO-SIDE-EFFECT only"},
-		{"404 instead of 400 for InstanceNotFound", refserver.Faults{NotFoundAs404: true}, "ERR-INSTANCE-NOT-FOUND"},
-		{"error envelope without Message", refserver.Faults{NoMessage: true}, "ERR-ENVELOPE"},
-		{"unsigned requests accepted", refserver.Faults{AcceptUnsigned: true}, "AUTH-REQUIRED"},
-		{"another account's instance revealed", refserver.Faults{RevealOtherAccount: true}, "AUTH-TENANT"},
-		{"5xx on a huge body", refserver.Faults{HugeBody5xx: true}, "ROB-BODY-LIMIT"},
-		{"hang on an activating destination", refserver.Faults{HangOnActivating: true}, "ERR-INSTANCE-ACTIVATING"},
-		{"region not checked", refserver.Faults{IgnoreRegion: true}, "RULE-SAME-REGION"},
-		{"6.7.0 kernel not checked", refserver.Faults{IgnoreKernel: true}, "RULE-KERNEL-6.7"},
-		{"repeat add stores a duplicate", refserver.Faults{DuplicateOnRepeat: true}, "OK-REPEAT"},
-		{"check-then-insert race", refserver.Faults{RaceOnConcurrentAdd: true}, "ROB-CONCURRENT"},
-		{"any signature accepted", refserver.Faults{AnySignature: true}, "AUTH-BAD-SIGNATURE"},
-		{"nonce and date not checked", refserver.Faults{NoNonceCheck: true}, "AUTH-REPLAY"},
-		{"list always empty", refserver.Faults{ListOmits: true}, "OK-LISTED"},
-		{"an instance may reference itself", refserver.Faults{AllowSelf: true}, "RULE-DISTINCT"},
-		{"unknown source accepted", refserver.Faults{AcceptUnknownSource: true}, "RULE-SOURCE-EXISTS"},
-		{"Result sent as a string", refserver.Faults{ResultAsString: true}, "OK-CREATED"},
-		{"Node's empty query value key= refused", refserver.Faults{GoQueryFormOnly: true}, "SDK-NODE"},
-		{"delete answers success and removes nothing", refserver.Faults{DeleteKeepsRepo: true}, "OK-DELETED only"},
-		{"delete clears every repository of the destination", refserver.Faults{DeleteClearsAll: true}, "OK-DELETED"},
-		{"another account can delete", refserver.Faults{DeleteAnyAccount: true}, "AUTH-TENANT"},
-		{"DescribeInstance reports a wrong esVersion", refserver.Faults{DescribeWrongVersion: true}, "OK-DESCRIBE"},
-		{"unknown paths answer 200", refserver.Faults{UnknownPathOK: true}, "ERR-UNKNOWN-PATH"},
-		{"ACS3 body hash unchecked", refserver.Faults{NoContentHashCheck: true}, "AUTH-CONTENT-HASH"},
-		{"dates in the future accepted", refserver.Faults{FutureDatesOK: true}, "AUTH-REPLAY"},
-		{"ROA 1.0 nonce reuse accepted", refserver.Faults{ROANonceUnchecked: true}, "AUTH-REPLAY"},
-		{"alreadySetItems ignored", refserver.Faults{IgnoreAlreadySet: true}, "OK-ALTERNATIVES"},
-		{"another account's source answered 403 with its account", refserver.Faults{OtherSourceRevealed: true}, "AUTH-TENANT"},
-		{"a destination's fourth repository is lost", refserver.Faults{LoseFourthRepo: true}, "STATE-MODEL"},
-		{"a list shows another destination's repositories", refserver.Faults{ListLeaks: true}, "STATE-MODEL"},
-		{"a pair once deleted cannot be added again", refserver.Faults{ReAddRefused: true}, "STATE-MODEL"},
+	}
+	faults := []row{{"none: the faithful server", refserver.Faults{}, ""}}
+	for _, p := range refserver.Planted() {
+		want := p.Catches
+		if p.Only {
+			want += " only"
+		}
+		faults = append(faults, row{p.Name + ": " + p.Breaks, p.With(), want})
 	}
 	var mu sync.Mutex
 	table := map[string]string{}

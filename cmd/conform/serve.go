@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,8 +51,20 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 400 Throttling.User")
+	listFaults := fs.Bool("faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
+	var faults []string
+	fs.Func("fault", "serve with this planted fault (repeatable; --faults lists them): a server that misbehaves as implementations do", func(v string) error {
+		faults = append(faults, v)
+		return nil
+	})
 	if code, stop := parseFlags(fs, serveHelp, args, stdout, stderr); stop {
 		return code
+	}
+	if *listFaults {
+		for _, f := range server.PlantedFaults() {
+			fmt.Fprintf(stdout, "%-26s %s (caught by %s)\n", f.Name, f.Breaks, f.Catches)
+		}
+		return exitOK
 	}
 	if *auth != "on" && *auth != "off" {
 		fmt.Fprintf(stderr, "conform serve: --auth %q is not a setting (want on or off)\n", *auth)
@@ -72,7 +85,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
-	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity})
+	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity, Faults: faults})
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
@@ -81,6 +94,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", *addr, err)
 		return exitUsage
+	}
+	if len(faults) > 0 {
+		logger.Warn("serving with planted faults: this server misbehaves on purpose", "faults", strings.Join(faults, ","))
 	}
 	if *auth == "off" {
 		logger.Warn("signature checking is off (--auth=off): every request is served, as the account its AccessKeyId names or the world's first")

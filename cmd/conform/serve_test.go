@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -194,5 +196,43 @@ func TestServeBadInputExits2(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s", code, errOut)
 			}
 		})
+	}
+}
+
+// conform serve --faults lists every planted fault once, by the name
+// --fault takes; conform serve --fault NAME then misbehaves so that
+// conform run names the requirement the list says catches it.
+func TestServeWithAPlantedFaultIsCaught(t *testing.T) {
+	code, out, _ := conform(t, "serve", "--faults")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) < 40 {
+		t.Fatalf("serve --faults: exit %d, %d lines", code, len(lines))
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		name, _, _ := strings.Cut(l, " ")
+		if seen[name] || !regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`).MatchString(name) || !strings.Contains(l, "(caught by ") {
+			t.Errorf("serve --faults line %q", l)
+		}
+		seen[name] = true
+	}
+	for _, want := range []string{"not-found-as-404", "huge-body-5xx", "roa-nonce-unchecked", "ignore-region"} {
+		if !seen[want] {
+			t.Errorf("serve --faults lacks %s", want)
+		}
+	}
+	s := startServe(t, "--log-level", "warn", "--fault", "ignore-region")
+	for i := 0; i < 50 && !strings.Contains(s.log(), "planted faults"); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(s.log(), "planted faults") {
+		t.Errorf("serve does not warn that it misbehaves:\n%s", s.log())
+	}
+	code, runOut, rep := conformRun(t, "--endpoint", s.url, "--label-filter", "RULE-SAME-REGION")
+	if code != 1 || !slices.Contains(rep.Failed, "RULE-SAME-REGION") {
+		t.Errorf("run against --fault ignore-region: exit %d, failed %v\n%s", code, rep.Failed, runOut)
+	}
+	if code, _, errOut := conform(t, "serve", "--fault", "ignore-regoin"); code != 2 || !strings.Contains(errOut, "did you mean ignore-region?") {
+		t.Errorf("an unknown fault: exit %d, %s", code, errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/snaprepo/conform/acs"
@@ -13,43 +14,50 @@ import (
 
 // Faults are realistic mistakes an implementation of the API makes, planted
 // one at a time into the reference server to prove the suite catches each.
-// They live in this internal package so that no user of conform can switch
-// one on; the zero value is the faithful server.
+// Each field's fault tag says what it breaks, its catches tag the
+// requirement that fails ("… only": and no other). The zero value is the
+// faithful server; conform serve --fault NAME plants one (Planted).
 type Faults struct {
-	StringVersions       bool // compares esVersion strings instead of numbers
-	IgnoreFormBody       bool // reads only JSON bodies: form body= is "missing repoPath"
-	ConstantRequestID    bool // answers the same RequestId every time
-	RefusalCreates       bool // refuses a pair but stores the repository anyway
-	NotFoundAs404        bool // InstanceNotFound with HTTP 404 instead of 400
-	NoMessage            bool // error envelopes without Message
-	AcceptUnsigned       bool // serves a request with no Authorization as the first account
-	RevealOtherAccount   bool // another account's destination gets 403, not InstanceNotFound
-	HugeBody5xx          bool // a body over the limit gets 500
-	HangOnActivating     bool // never answers for an activating destination
-	IgnoreRegion         bool // does not check RULE-SAME-REGION
-	IgnoreKernel         bool // does not check RULE-KERNEL-6.7
-	DuplicateOnRepeat    bool // a second identical add stores a second entry
-	RaceOnConcurrentAdd  bool // checks and inserts under separate locks
-	AnySignature         bool // accepts a signature made with any secret
-	NoNonceCheck         bool // accepts a reused nonce and a stale date
-	ListOmits            bool // ListSnapshotReposByInstanceId always answers []
-	AllowSelf            bool // lets an instance reference its own repository
-	AcceptUnknownSource  bool // stores a repository of a source that does not exist
-	ResultAsString       bool // answers "Result": "true" instead of true
-	GoQueryFormOnly      bool // verifies ROA 1.0 only as the Go SDKs write an empty query value ("key"), refusing Node's "key="
-	DeleteKeepsRepo      bool // DeleteSnapshotRepo answers success and removes nothing
-	DeleteClearsAll      bool // DeleteSnapshotRepo removes every repository of the destination
-	DeleteAnyAccount     bool // DeleteSnapshotRepo acts on another account's destination
-	DescribeWrongVersion bool // DescribeInstance reports esVersion 7.0.0 for every instance
-	UnknownPathOK        bool // an unknown path or method answers 200 {}
-	NoContentHashCheck   bool // an ACS3 body need not match x-acs-content-sha256
-	FutureDatesOK        bool // accepts request dates up to any time ahead
-	ROANonceUnchecked    bool // accepts a reused nonce in ROA 1.0 (ACS3 is checked)
-	IgnoreAlreadySet     bool // ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says
-	OtherSourceRevealed  bool // another account's source gets 403 naming its account, not the missing-source answer
-	LoseFourthRepo       bool // a destination's fourth repository is answered success and never stored
-	ListLeaks            bool // ListSnapshotReposByInstanceId also lists the repositories of the destination listed before
-	ReAddRefused         bool // a pair once deleted is refused ever after
+	StringVersions       bool `fault:"compares esVersion strings instead of numbers" catches:"OK-OLDER-VERSION"`
+	IgnoreFormBody       bool `fault:"reads only JSON bodies: form body= is \"missing repoPath\"" catches:"REQ-FORM-BODY"`
+	ConstantRequestID    bool `fault:"answers the same RequestId every time" catches:"OK-REQUEST-ID"`
+	RefusalCreates       bool `fault:"refuses a pair but stores the repository anyway" catches:"RULE-NO-SIDE-EFFECT only"`
+	NotFoundAs404        bool `fault:"InstanceNotFound with HTTP 404 instead of 400" catches:"ERR-INSTANCE-NOT-FOUND"`
+	NoMessage            bool `fault:"error envelopes without Message" catches:"ERR-ENVELOPE"`
+	AcceptUnsigned       bool `fault:"serves a request with no Authorization as the first account" catches:"AUTH-REQUIRED"`
+	RevealOtherAccount   bool `fault:"another account's destination gets 403, not InstanceNotFound" catches:"AUTH-TENANT"`
+	HugeBody5xx          bool `fault:"a body over the limit gets 500" catches:"ROB-BODY-LIMIT"`
+	HangOnActivating     bool `fault:"never answers for an activating destination" catches:"ERR-INSTANCE-ACTIVATING"`
+	IgnoreRegion         bool `fault:"does not check RULE-SAME-REGION" catches:"RULE-SAME-REGION"`
+	IgnoreKernel         bool `fault:"does not check RULE-KERNEL-6.7" catches:"RULE-KERNEL-6.7"`
+	DuplicateOnRepeat    bool `fault:"a second identical add stores a second entry" catches:"OK-REPEAT"`
+	RaceOnConcurrentAdd  bool `fault:"checks and inserts under separate locks" catches:"ROB-CONCURRENT"`
+	AnySignature         bool `fault:"accepts a signature made with any secret" catches:"AUTH-BAD-SIGNATURE"`
+	NoNonceCheck         bool `fault:"accepts a reused nonce and a stale date" catches:"AUTH-REPLAY"`
+	ListOmits            bool `fault:"ListSnapshotReposByInstanceId always answers []" catches:"OK-LISTED"`
+	AllowSelf            bool `fault:"lets an instance reference its own repository" catches:"RULE-DISTINCT"`
+	AcceptUnknownSource  bool `fault:"stores a repository of a source that does not exist" catches:"RULE-SOURCE-EXISTS"`
+	ResultAsString       bool `fault:"answers \"Result\": \"true\" instead of true" catches:"OK-CREATED"`
+	GoQueryFormOnly      bool `fault:"verifies ROA 1.0 only as the Go SDKs write an empty query value (\"key\"), refusing Node's \"key=\"" catches:"SDK-NODE"`
+	DeleteKeepsRepo      bool `fault:"DeleteSnapshotRepo answers success and removes nothing" catches:"OK-DELETED only"`
+	DeleteClearsAll      bool `fault:"DeleteSnapshotRepo removes every repository of the destination" catches:"OK-DELETED"`
+	DeleteAnyAccount     bool `fault:"DeleteSnapshotRepo acts on another account's destination" catches:"AUTH-TENANT"`
+	DescribeWrongVersion bool `fault:"DescribeInstance reports esVersion 7.0.0 for every instance" catches:"OK-DESCRIBE"`
+	UnknownPathOK        bool `fault:"an unknown path or method answers 200 {}" catches:"ERR-UNKNOWN-PATH"`
+	NoContentHashCheck   bool `fault:"an ACS3 body need not match x-acs-content-sha256" catches:"AUTH-CONTENT-HASH"`
+	FutureDatesOK        bool `fault:"accepts request dates up to any time ahead" catches:"AUTH-REPLAY"`
+	ROANonceUnchecked    bool `fault:"accepts a reused nonce in ROA 1.0 (ACS3 is checked)" catches:"AUTH-REPLAY"`
+	IgnoreAlreadySet     bool `fault:"ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says" catches:"OK-ALTERNATIVES"`
+	OtherSourceRevealed  bool `fault:"another account's source gets 403 naming its account, not the missing-source answer" catches:"AUTH-TENANT"`
+	LoseFourthRepo       bool `fault:"a destination's fourth repository is answered success and never stored" catches:"STATE-MODEL"`
+	ListLeaks            bool `fault:"ListSnapshotReposByInstanceId also lists the repositories of the destination listed before" catches:"STATE-MODEL"`
+	ReAddRefused         bool `fault:"a pair once deleted is refused ever after" catches:"STATE-MODEL"`
+	UnsignedNonceOK      bool `fault:"accepts ACS3 requests that leave x-acs-date or x-acs-signature-nonce out of SignedHeaders" catches:"AUTH-BAD-SIGNATURE"`
+	AnyAlgorithm         bool `fault:"accepts an ACS3 Authorization naming an unknown algorithm, whatever its signature" catches:"AUTH-BAD-SIGNATURE"`
+	SignaturePrefix      bool `fault:"compares a signature by prefix: a truncated one verifies" catches:"AUTH-BAD-SIGNATURE"`
+	AnyKnownSecret       bool `fault:"accepts a key's request signed with any other key's secret" catches:"AUTH-BAD-SIGNATURE"`
+	ROABodyUnchecked     bool `fault:"accepts a ROA 1.0 body that does not match its signed Content-MD5" catches:"AUTH-BAD-SIGNATURE"`
+	ShortNonceMemory     bool `fault:"forgets a nonce after 256 other signed requests" catches:"AUTH-REPLAY"`
 }
 
 // The faults that only reshape an answer, in one place: the server calls
@@ -163,4 +171,71 @@ func known(segs []string, method string) bool {
 		return method == http.MethodGet
 	}
 	return false
+}
+
+// signatureOf is the signature a request carries and the one its scheme
+// gives it under secret (ROA 1.0 in the Go SDKs' form, or ACS3 over the
+// headers it names), for the faults that compare them wrongly.
+func signatureOf(r *http.Request, secret string) (got, want string) {
+	auth := r.Header.Get(acs.HeaderAuthorization)
+	if rest, ok := strings.CutPrefix(auth, acs.SchemeV3+" "); ok {
+		a := acs.ParseV3Authorization(rest)
+		cr := acs.CanonicalRequestV3(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header, r.Host, strings.Split(a.SignedHeaders, ";"), r.Header.Get(acs.HeaderContentSHA256))
+		return a.Signature, acs.SignatureV3(secret, acs.StringToSignV3(cr))
+	}
+	if rest, ok := strings.CutPrefix(auth, acs.SchemeV1+" "); ok {
+		_, sig, _ := strings.Cut(rest, ":")
+		return sig, acs.SignatureV1(secret, acs.StringToSignV1(r.Method, r.Header, r.URL.Path, r.URL.Query(), acs.V1Form{}))
+	}
+	return "", ""
+}
+
+// signatureIsPrefix is the SignaturePrefix fault's comparison: the
+// signature sent is any non-empty prefix of the right one.
+func signatureIsPrefix(r *http.Request, secret string) bool {
+	got, want := signatureOf(r, secret)
+	return got != "" && strings.HasPrefix(want, got)
+}
+
+// anySecretSigns is the AnyKnownSecret fault's check: the request is signed
+// right under some AccessKey's secret of the world, whichever key it names.
+func (s *Server) anySecretSigns(r *http.Request) bool {
+	for _, a := range s.world.Accounts {
+		for _, k := range a.AccessKeys {
+			if got, want := signatureOf(r, k.Secret); got != "" && got == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// recentNonces remembers the last 256 nonces, for the ShortNonceMemory
+// fault: a server that forgets a nonce long before its date expires.
+type recentNonces struct {
+	mu   sync.Mutex
+	ring [256]string
+	next int
+	set  map[string]bool
+}
+
+func (n *recentNonces) add(nonce string) {
+	if nonce == "" {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.set == nil {
+		n.set = map[string]bool{}
+	}
+	delete(n.set, n.ring[n.next])
+	n.ring[n.next] = nonce
+	n.set[nonce] = true
+	n.next = (n.next + 1) % len(n.ring)
+}
+
+func (n *recentNonces) seen(nonce string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.set[nonce]
 }

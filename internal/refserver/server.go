@@ -71,6 +71,8 @@ type Server struct {
 	// unavailable, until they are deleted.
 	unavailable *Store
 	limits      limits
+	// recent are the last nonces seen, for the ShortNonceMemory fault.
+	recent recentNonces
 }
 
 // limits are the defaults and bounds of parameters, as the contract ledger
@@ -282,10 +284,27 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 			keyID = acs.AuthorizationKeyID(auth)
 		case s.cfg.Faults.ROANonceUnchecked && failure.Err.Is(apierror.NonceUsed.Code) && strings.HasPrefix(auth, acs.SchemeV1+" "):
 			keyID = acs.AuthorizationKeyID(auth)
+		case s.cfg.Faults.AnyAlgorithm && failure.Err.Is(apierror.IncompleteSignature.Code) && strings.HasPrefix(auth, "ACS3-") && !strings.HasPrefix(auth, acs.SchemeV3+" "):
+			_, rest, _ := strings.Cut(auth, " ")
+			keyID = acs.ParseV3Authorization(rest).KeyID
+		case s.cfg.Faults.UnsignedNonceOK && failure.Err.Is(apierror.IncompleteSignature.Code) &&
+			(strings.Contains(failure.Err.Message, "x-acs-date is missing") || strings.Contains(failure.Err.Message, "x-acs-signature-nonce is missing")):
+			keyID = acs.AuthorizationKeyID(auth)
+		case s.cfg.Faults.SignaturePrefix && failure.Err.Is(apierror.SignatureDoesNotMatch.Code) && signatureIsPrefix(x.r, s.secretFor(auth)):
+			keyID = acs.AuthorizationKeyID(auth)
+		case s.cfg.Faults.AnyKnownSecret && failure.Err.Is(apierror.SignatureDoesNotMatch.Code) && s.anySecretSigns(x.r):
+			keyID = acs.AuthorizationKeyID(auth)
+		case s.cfg.Faults.ROABodyUnchecked && failure.Err.Is(apierror.ContentMD5Mismatch.Code) && strings.HasPrefix(auth, acs.SchemeV1+" "):
+			keyID = acs.AuthorizationKeyID(auth)
+		case s.cfg.Faults.ShortNonceMemory && failure.Err.Is(apierror.NonceUsed.Code) && !s.recent.seen(x.r.Header.Get(acs.HeaderNonce)):
+			keyID = acs.AuthorizationKeyID(auth)
 		default:
 			s.fail(x, failure.Err)
 			return "", false
 		}
+	}
+	if s.cfg.Faults.ShortNonceMemory {
+		s.recent.add(x.r.Header.Get(acs.HeaderNonce))
 	}
 	account, secret, _ := s.world.KeyOwner(keyID)
 	if s.cfg.Faults.GoQueryFormOnly && !goQueryFormOnly(x.r, secret) {
