@@ -47,15 +47,16 @@ type PlantedFault struct {
 	// Name is what Options.Faults and conform serve --fault take.
 	Name string
 	// Breaks says what it gets wrong; Catches is the requirement whose
-	// spec fails when conform run meets it.
+	// spec fails when conform run meets it, and Only that no other does.
 	Breaks, Catches string
+	Only            bool
 }
 
 // PlantedFaults lists every planted fault.
 func PlantedFaults() []PlantedFault {
 	var out []PlantedFault
 	for _, p := range refserver.Planted() {
-		out = append(out, PlantedFault{Name: p.Name, Breaks: p.Breaks, Catches: p.Catches})
+		out = append(out, PlantedFault{Name: p.Name, Breaks: p.Breaks, Catches: p.Catches, Only: p.Only})
 	}
 	return out
 }

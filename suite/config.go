@@ -96,6 +96,9 @@ type Config struct {
 	// after 5 minutes (a nonce must be remembered as long as its date is
 	// accepted), and longer and more STATE-MODEL sequences.
 	Thorough bool
+	// HistoryReport, when set, is where a concurrent history that is not
+	// linearizable is drawn (porcupine's visualisation, one HTML file).
+	HistoryReport string
 	// Settle is how long a list read after a write may take to show it: the
 	// API reference promises no read-after-write, so checks poll until the
 	// list shows the write or Settle passes. Zero demands read-after-write;

@@ -52,6 +52,61 @@ func (e *env) robustnessSpecs() {
 			}),
 		)
 
+		e.it("ROB-NO-5XX", "every operation answers hostile IDs and repoPaths, an empty clientToken included, without a 5xx, a dropped connection or a hang", func(ctx SpecContext) {
+			p := use(e.cases.compatible())
+			if e.cfg.DryRun {
+				planned()
+			}
+			type probe struct {
+				name string
+				req  *apiclient.Request
+			}
+			var probes []probe
+			for _, in := range hostileInputs {
+				probes = append(probes,
+					probe{"AddSnapshotRepo to a destination holding " + in.name, apiclient.AddJSON(in.value, p.Source)},
+					probe{"AddSnapshotRepo (form body) to a destination holding " + in.name, apiclient.AddClassic(in.value, p.Source)},
+					probe{"AddSnapshotRepo of a repoPath holding " + in.name, apiclient.AddJSON(p.Dest, in.value)},
+					probe{"AddSnapshotRepo (form body) of a repoPath holding " + in.name, apiclient.AddClassic(p.Dest, in.value)},
+				)
+				if e.cfg.has(CapList) {
+					probes = append(probes, probe{"ListSnapshotReposByInstanceId of " + in.name, apiclient.List(in.value)})
+				}
+				if e.cfg.has(CapDelete) {
+					probes = append(probes, probe{"DeleteSnapshotRepo from " + in.name, apiclient.Delete(in.value, p.Source)},
+						probe{"DeleteSnapshotRepo of a repoPath holding " + in.name, apiclient.Delete(p.Dest, in.value)})
+				}
+				if e.cfg.has(CapDescribe) {
+					probes = append(probes, probe{"DescribeInstance of " + in.name, apiclient.Describe(in.value)})
+				}
+				if e.cfg.has(CapAlternatives) {
+					probes = append(probes, probe{"ListAlternativeSnapshotRepos of " + in.name, apiclient.Alternatives(in.value, true)})
+				}
+			}
+			if e.cfg.has(CapDelete) {
+				empty := apiclient.Delete(p.Dest, p.Source)
+				empty.Query.Set("clientToken", "")
+				probes = append(probes, probe{"DeleteSnapshotRepo with an empty clientToken", empty})
+			}
+			if e.cfg.has(CapDescribe) {
+				probes = append(probes, probe{"DescribeInstance of an unknown instance", apiclient.Describe(e.cases.unknownDest)})
+			}
+			e.cleanup(p)
+			var failures []string
+			for _, pr := range probes {
+				resp, err := e.client.Do(ctx, pr.req)
+				switch {
+				case err != nil:
+					failures = append(failures, fmt.Sprintf("%s: no answer: %v", pr.name, err))
+				case resp.Status >= 500:
+					failures = append(failures, fmt.Sprintf("%s: %d %s", pr.name, resp.Status, resp.Code))
+				}
+			}
+			if len(failures) > 0 {
+				fail(fmt.Sprintf("[%s] %d of %d requests got a 5xx or no answer:\n  %s", ids(), len(failures), len(probes), strings.Join(failures, "\n  ")))
+			}
+		})
+
 		// The reference states no body limit: a 10 MiB add that is otherwise
 		// well formed may be refused as too large, or served.
 		e.it("ROB-BODY-LIMIT", "a 10 MiB body gets success with its effect, or a refusal that creates nothing; never a 5xx or a hang", func(ctx SpecContext) {
@@ -69,6 +124,8 @@ func (e *env) robustnessSpecs() {
 			expectRefused(resp, "")
 			e.expectNothingCreated(ctx, p, resp)
 		})
+
+		e.linearizabilitySpec()
 
 		e.it("ROB-CONCURRENT", "32 concurrent identical adds leave exactly one entry", func(ctx SpecContext) {
 			e.need(CapList)

@@ -2,8 +2,10 @@ package suite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -11,7 +13,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
 )
 
 // The state model (STATE-MODEL): random sequences of operations on a few
@@ -33,6 +37,9 @@ const (
 	stepList
 	stepAlternatives
 	stepDescribe
+	// stepHostile is an operation on an ID or repoPath that cannot be an
+	// instance's, or on an instance the caller cannot see.
+	stepHostile
 )
 
 // step is one operation with its arguments, as indexes into the pools.
@@ -43,7 +50,56 @@ type step struct {
 	// byDefault sends alternatives without alreadySetItems: the SDK
 	// models' default, true.
 	byDefault bool
+	// dialect is the official SDK whose way the step is sent in (an index
+	// into stateDialects): a decision that depends on it is a failure.
+	dialect int
+	// hostile picks the input of a stepHostile (an index into
+	// hostileInputs) and op its operation.
+	hostile, op int
 }
+
+// stateDialect is one way the official SDKs send a request.
+type stateDialect struct {
+	name string
+	sig  apiclient.Signature
+	add  func(dest, source string) *apiclient.Request
+}
+
+// stateDialects are the official SDKs' ways, each step drawn from them.
+var stateDialects = []stateDialect{
+	{"darabonba-openapi (Go), ACS3, JSON body", apiclient.SignV3, apiclient.AddJSON},
+	{"alibaba-cloud-sdk-go (classic), ROA 1.0, form body", apiclient.SignClassic, apiclient.AddClassic},
+	{"@alicloud/elasticsearch20170613 (Node), ACS3", apiclient.SignNodeV3, apiclient.AddJSON},
+	{"@alicloud/elasticsearch20170613 (Node), ROA 1.0", apiclient.SignNodeV2, apiclient.AddJSON},
+	{"@alicloud/pop-core (Node), ROA 1.0", apiclient.SignPopCore, apiclient.AddJSON},
+	{"darabonba-openapi (Go), ROA 1.0", apiclient.SignDarabonbaV2, apiclient.AddJSON},
+}
+
+// hostileInputs are the strings no instance ID is: a slash (sent as
+// %2F), a dot-dot segment, NUL, invalid UTF-8, CJK, 4 KiB, and a letter
+// run ending in a symbol (the input that makes a backtracking pattern
+// hang).
+var hostileInputs = []struct{ name, value string }{
+	{"a slash (%2F)", "es-cn-conform/x"},
+	{"a dot-dot segment", ".."},
+	{"NUL", "es-cn-conform\x00x"},
+	{"invalid UTF-8", "es-cn-conform\xff\xfe"},
+	{"CJK", "es-cn-实例共享仓库"},
+	{"4 KiB", strings.Repeat("a", 4096)},
+	{"a letter run ending in a symbol", strings.Repeat("a", 26) + "!"},
+}
+
+// Operations of a hostile step.
+const (
+	hostileAddDest    = iota // the hostile ID as the destination of an add
+	hostileAddSource         // the hostile ID as the repoPath of an add
+	hostileDelete            // the hostile ID as a delete's repoPath
+	hostileRead              // the hostile ID as the destination of a list, describe or alternatives
+	hostileUnknown           // an unknown destination, any operation: InstanceNotFound
+	hostileTheirs            // another account's destination, any operation: InstanceNotFound
+	hostileEmptyToken        // a delete with an empty clientToken
+	hostileOps
+)
 
 // model is what the implementation must hold: per destination, the sources
 // it references, starting from the world's repositories; and the pairs
@@ -154,6 +210,7 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 	if e.cfg.has(CapDescribe) {
 		kinds = append(kinds, stepDescribe)
 	}
+	kinds = append(kinds, stepHostile)
 	var out []step
 	for len(out) < n {
 		// Most steps go to the first destination, so that sequences build up
@@ -162,7 +219,11 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		if rng.IntN(3) == 0 {
 			dest = rng.IntN(len(pools.dests))
 		}
-		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: rng.IntN(len(pools.srcs)), alreadySet: rng.IntN(2) == 0}
+		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: rng.IntN(len(pools.srcs)), alreadySet: rng.IntN(2) == 0,
+			dialect: rng.IntN(len(stateDialects)), hostile: rng.IntN(len(hostileInputs)), op: rng.IntN(hostileOps)}
+		if st.kind == stepHostile && st.op == hostileTheirs && !e.cases.otherAccountDest().ok {
+			st.op = hostileUnknown
+		}
 		if st.kind == stepAlternatives && rng.IntN(3) == 0 {
 			st.alreadySet, st.byDefault = apiclient.AlreadySetItemsDefault(), true
 		}
@@ -184,15 +245,51 @@ type stateFailure struct {
 	sideEffect bool
 }
 
-// runSequence resets the pool's pairs, then sends steps and checks each
-// answer against the model; it returns the first disagreement, or nil.
-func (e *env) runSequence(ctx context.Context, pools statePools, steps []step) *stateFailure {
+// sequencer holds what the sequences of one STATE-MODEL spec share: a
+// client per dialect, each on its own connections, and every RequestId
+// answered so far, which must all differ.
+type sequencer struct {
+	clients []*apiclient.Client
+	ids     map[string]string
+}
+
+func (e *env) newSequencer() *sequencer {
+	q := &sequencer{ids: map[string]string{}}
+	for _, d := range stateDialects {
+		c := e.client.With(*e.cfg.Credentials, d.sig)
+		c.HTTP = &http.Client{Transport: apiclient.NewTransport(e.cfg.Timeout)}
+		q.clients = append(q.clients, c)
+	}
+	return q
+}
+
+// requestID checks resp's RequestId: present, printable, bounded, and
+// never answered before in this spec, over any connection.
+func (q *sequencer) requestID(resp *apiclient.Response, at string) string {
+	id := resp.RequestID
+	if p := requestIDProblems(resp); len(p) > 0 {
+		return strings.Join(p, "; ")
+	}
+	if before, seen := q.ids[id]; seen {
+		return fmt.Sprintf("RequestId %q was answered before, at %s: RequestIds must differ across every answer and connection", id, before)
+	}
+	q.ids[id] = at
+	return ""
+}
+
+// runSequence resets the pool's pairs, then sends steps, each in its
+// dialect, and checks each answer against the model; after every write it
+// lists every destination the sequence touched, which must hold what the
+// model holds: exactly the named pair changed, nothing else. It returns the
+// first disagreement, or nil.
+func (e *env) runSequence(ctx context.Context, q *sequencer, pools statePools, steps []step) *stateFailure {
 	m := e.newModel(pools)
 	var log []string
+	touched := map[string]bool{}
 	defer e.resetPools(ctx, pools, steps)
 	for i, st := range steps {
 		d, s := pools.dests[st.dest], pools.srcs[st.src]
-		r, check := e.stepRequest(st, d, s, m)
+		r, check, write := e.stepRequest(st, d, s, m)
 		// A read may show the writes before it late (the reference promises
 		// no read-after-write): it is sent again until it agrees or the
 		// settle time passes.
@@ -200,12 +297,20 @@ func (e *env) runSequence(ctx context.Context, pools statePools, steps []step) *
 		var resp *apiclient.Response
 		var why string
 		start := time.Now()
+		dialect := stateDialects[st.dialect].name
 		for {
 			var err error
-			resp, err = e.client.Do(ctx, r)
+			resp, err = q.clients[st.dialect].Do(ctx, r)
 			if err != nil {
-				log = append(log, fmt.Sprintf("%2d. %s %s → no answer: %v", i+1, r.Method, r.Path+query(r), err))
+				log = append(log, fmt.Sprintf("%2d. [%s] %s %s → no answer: %v", i+1, dialect, r.Method, clipPath(r.Path)+query(r), err))
 				return &stateFailure{at: i, why: err.Error(), log: log}
+			}
+			if why = q.requestID(resp, fmt.Sprintf("step %d", i+1)); why != "" {
+				break
+			}
+			if resp.Status >= 500 {
+				why = fmt.Sprintf("answered %d: no request, however hostile, may get a 5xx (ROB-NO-5XX)", resp.Status)
+				break
 			}
 			why = check(resp)
 			if why == "" || !read || time.Since(start) >= e.cfg.Settle || ctx.Err() != nil {
@@ -213,12 +318,54 @@ func (e *env) runSequence(ctx context.Context, pools statePools, steps []step) *
 			}
 			time.Sleep(settlePoll)
 		}
-		log = append(log, fmt.Sprintf("%2d. %s %s%s → %d %s %s", i+1, r.Method, r.Path, query(r), resp.Status, resp.Code, resp.Excerpt(160)))
+		log = append(log, fmt.Sprintf("%2d. [%s] %s %s%s → %d %s %s", i+1, dialect, r.Method, clipPath(r.Path), query(r), resp.Status, resp.Code, resp.Excerpt(160)))
 		if why != "" {
 			return &stateFailure{at: i, why: why, log: log, sideEffect: strings.HasPrefix(why, leftoverPrefix)}
 		}
+		if !write {
+			continue
+		}
+		touched[d.ID] = true
+		for _, other := range pools.dests {
+			if !touched[other.ID] {
+				continue
+			}
+			if why := e.listAgrees(ctx, q, other, m); why != "" {
+				log = append(log, fmt.Sprintf("    then listing %s: %s", other.ID, why))
+				return &stateFailure{at: i, why: "after step " + fmt.Sprint(i+1) + ": " + why, log: log, sideEffect: strings.HasPrefix(why, leftoverPrefix)}
+			}
+		}
 	}
 	return nil
+}
+
+// listAgrees lists d until it holds what the model says or the settle time
+// passes, and says how it differs.
+func (e *env) listAgrees(ctx context.Context, q *sequencer, d *checks.Instance, m *model) string {
+	check := e.listCheck(d, m)
+	start := time.Now()
+	for {
+		resp, err := q.clients[0].Do(ctx, apiclient.List(d.ID))
+		if err != nil {
+			return err.Error()
+		}
+		if why := q.requestID(resp, "a list of "+d.ID); why != "" {
+			return why
+		}
+		why := check(resp)
+		if why == "" || time.Since(start) >= e.cfg.Settle || ctx.Err() != nil {
+			return why
+		}
+		time.Sleep(settlePoll)
+	}
+}
+
+// clipPath keeps a 4 KiB hostile ID from filling the log.
+func clipPath(p string) string {
+	if len(p) > 120 {
+		return p[:120] + "…"
+	}
+	return p
 }
 
 // leftoverPrefix starts the disagreement of a list that holds what a refused
@@ -235,13 +382,16 @@ func query(r *apiclient.Request) string {
 	return "?" + r.Query.Encode()
 }
 
-// stepRequest is the request of one step and the check of its answer; the
-// check updates the model when the answer is right.
-func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.Request, func(*apiclient.Response) string) {
+// stepRequest is the request of one step and the check of its answer,
+// and whether it is a write; the check updates the model when the answer
+// is right.
+func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.Request, func(*apiclient.Response) string, bool) {
 	switch st.kind {
+	case stepHostile:
+		return e.hostileRequest(st, d, s, m)
 	case stepAdd:
 		v := e.cases.expect(d.ID, s.ID)
-		return apiclient.AddJSON(d.ID, s.ID), func(resp *apiclient.Response) string {
+		return stateDialects[st.dialect].add(d.ID, s.ID), func(resp *apiclient.Response) string {
 			switch {
 			case sourceStatusOpen(&v) && !accepted(resp):
 				// Refusing a source for its own status is the implementation's choice.
@@ -270,7 +420,7 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 				m.repos[d.ID] = append(m.repos[d.ID], s.ID)
 			}
 			return ""
-		}
+		}, true
 	case stepDelete:
 		return apiclient.Delete(d.ID, s.ID), func(resp *apiclient.Response) string {
 			if m.has(d.ID, s.ID) {
@@ -284,31 +434,9 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 				return fmt.Sprintf("deleting %s from %s, which does not reference it: want %s: %s", s.ID, d.ID, wantAnswered, strings.Join(p, "; "))
 			}
 			return ""
-		}
+		}, true
 	case stepList:
-		return apiclient.List(d.ID), func(resp *apiclient.Response) string {
-			repos, err := resp.Repos()
-			if resp.Status != 200 || err != nil {
-				return fmt.Sprintf("listing %s answered %d (%v), want 200 and a list", d.ID, resp.Status, err)
-			}
-			var got []string
-			for _, r := range repos {
-				got = append(got, r.RepoPath)
-			}
-			want := slices.Clone(m.repos[d.ID])
-			slices.Sort(got)
-			slices.Sort(want)
-			if slices.Equal(got, want) {
-				return ""
-			}
-			for _, g := range got {
-				if refusal, ok := m.refused[[2]string{d.ID, g}]; ok && !slices.Contains(want, g) {
-					e.recordSideEffect(pair{Dest: d.ID, Source: g}, refusal)
-					return fmt.Sprintf("%s%s in %s's list (reported under %s)", leftoverPrefix, g, d.ID, sideEffectID)
-				}
-			}
-			return fmt.Sprintf("%s lists %s, the model says %s", d.ID, joinOrNone(got), joinOrNone(want))
-		}
+		return apiclient.List(d.ID), e.listCheck(d, m), false
 	case stepAlternatives:
 		r := apiclient.Alternatives(d.ID, st.alreadySet)
 		if st.byDefault {
@@ -328,14 +456,136 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 				}
 			}
 			return ""
-		}
+		}, false
 	}
 	return apiclient.Describe(d.ID), func(resp *apiclient.Response) string {
-		if resp.Status != 200 || !strings.Contains(string(resp.Result), `"`+d.ID+`"`) {
+		var got struct {
+			InstanceID string `json:"instanceId"`
+			EsVersion  string `json:"esVersion"`
+		}
+		if resp.Status != 200 || json.Unmarshal(resp.Result, &got) != nil || got.InstanceID != d.ID {
 			return fmt.Sprintf("DescribeInstance of %s answered %d without the instance", d.ID, resp.Status)
 		}
+		if v, err := checks.ParseVersion(got.EsVersion); err != nil || v.Compare(d.Version) != 0 {
+			return fmt.Sprintf("DescribeInstance of %s says esVersion %q; the world says %s", d.ID, got.EsVersion, d.Version.Raw)
+		}
 		return ""
+	}, false
+}
+
+// listCheck checks a list of d against the model: the sources it names,
+// and each item as the reference's example writes one — repoPath the
+// source, snapWarehouse aliyun_snapshot_from_<source>, status available
+// or unavailable, instanceId the source (as the example) or the
+// destination.
+func (e *env) listCheck(d *checks.Instance, m *model) func(*apiclient.Response) string {
+	return func(resp *apiclient.Response) string {
+		repos, err := resp.Repos()
+		if resp.Status != 200 || err != nil {
+			return fmt.Sprintf("listing %s answered %d (%v), want 200 and a list", d.ID, resp.Status, err)
+		}
+		var got []string
+		for _, r := range repos {
+			got = append(got, r.RepoPath)
+			switch {
+			case r.SnapWarehouse != "aliyun_snapshot_from_"+r.RepoPath:
+				return fmt.Sprintf("%s lists %s with snapWarehouse %q, want aliyun_snapshot_from_%s (the reference's example)", d.ID, r.RepoPath, r.SnapWarehouse, r.RepoPath)
+			case r.Status != world.RepoAvailable && r.Status != world.RepoUnavailable:
+				return fmt.Sprintf("%s lists %s with status %q, want %s or %s", d.ID, r.RepoPath, r.Status, world.RepoAvailable, world.RepoUnavailable)
+			case r.InstanceID != r.RepoPath && r.InstanceID != d.ID:
+				return fmt.Sprintf("%s lists %s with instanceId %q, which names neither instance", d.ID, r.RepoPath, r.InstanceID)
+			}
+		}
+		want := slices.Clone(m.repos[d.ID])
+		slices.Sort(got)
+		slices.Sort(want)
+		if slices.Equal(got, want) {
+			return ""
+		}
+		for _, g := range got {
+			if refusal, ok := m.refused[[2]string{d.ID, g}]; ok && !slices.Contains(want, g) {
+				e.recordSideEffect(pair{Dest: d.ID, Source: g}, refusal)
+				return fmt.Sprintf("%s%s in %s's list (reported under %s)", leftoverPrefix, g, d.ID, sideEffectID)
+			}
+		}
+		return fmt.Sprintf("%s lists %s, the model says %s", d.ID, joinOrNone(got), joinOrNone(want))
 	}
+}
+
+// hostileRequest is a stepHostile: an input no instance has, or an
+// instance the caller cannot see. The documented InstanceNotFound is
+// demanded where the destination is unknown or another account's; any
+// refusal elsewhere; never a 5xx or a hang; nothing changes (the lists
+// after it are checked).
+func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclient.Request, func(*apiclient.Response) string, bool) {
+	in := hostileInputs[st.hostile]
+	refused := func(what string) func(*apiclient.Response) string {
+		return func(resp *apiclient.Response) string {
+			if p := refusedProblems(resp, ""); len(p) > 0 {
+				return fmt.Sprintf("%s: want %s: %s", what, wantRefused(""), strings.Join(p, "; "))
+			}
+			return ""
+		}
+	}
+	notFound := func(what string) func(*apiclient.Response) string {
+		nf := apierror.InstanceNotFound
+		return func(resp *apiclient.Response) string {
+			if p := errorProblems(resp, nf.Status, nf.Code, nf.Message); len(p) > 0 {
+				return fmt.Sprintf("%s: want %d %s (documented): %s", what, nf.Status, nf.Code, strings.Join(p, "; "))
+			}
+			return ""
+		}
+	}
+	// anyOp is one of the operations on a destination, chosen by the step.
+	anyOp := func(dest string) *apiclient.Request {
+		ops := []*apiclient.Request{stateDialects[st.dialect].add(dest, s.ID), apiclient.List(dest), apiclient.Delete(dest, s.ID)}
+		if e.cfg.has(CapDescribe) {
+			ops = append(ops, apiclient.Describe(dest))
+		}
+		if e.cfg.has(CapAlternatives) {
+			ops = append(ops, apiclient.Alternatives(dest, st.alreadySet))
+		}
+		return ops[(st.src+st.hostile)%len(ops)]
+	}
+	switch st.op {
+	case hostileAddDest:
+		return stateDialects[st.dialect].add(in.value, s.ID), refused("adding " + s.ID + " to a destination ID holding " + in.name), false
+	case hostileAddSource:
+		return stateDialects[st.dialect].add(d.ID, in.value), refused("adding a repoPath holding " + in.name + " to " + d.ID), true
+	case hostileDelete:
+		return apiclient.Delete(d.ID, in.value), func(resp *apiclient.Response) string {
+			if p := answeredProblems(resp); len(p) > 0 {
+				return fmt.Sprintf("deleting a repoPath holding %s from %s: want %s: %s", in.name, d.ID, wantAnswered, strings.Join(p, "; "))
+			}
+			return ""
+		}, true
+	case hostileRead:
+		r := apiclient.List(in.value)
+		if st.alreadySet && e.cfg.has(CapDescribe) {
+			r = apiclient.Describe(in.value)
+		}
+		return r, refused(r.Action + " of an ID holding " + in.name), false
+	case hostileUnknown:
+		r := anyOp(e.cases.unknownDest)
+		return r, notFound(r.Action + " of a destination no world holds"), false
+	case hostileTheirs:
+		theirs := e.cases.otherAccountDest()
+		r := anyOp(theirs.Dest)
+		return r, notFound(r.Action + " of another account's destination " + theirs.Dest), false
+	}
+	// hostileEmptyToken: an empty clientToken is no token; the delete is
+	// answered as one without it, or refused, and the model follows.
+	r := apiclient.Delete(d.ID, s.ID)
+	r.Query.Set("clientToken", "")
+	return r, func(resp *apiclient.Response) string {
+		if p := answeredProblems(resp); len(p) > 0 {
+			return fmt.Sprintf("deleting %s from %s with an empty clientToken: want %s: %s", s.ID, d.ID, wantAnswered, strings.Join(p, "; "))
+		}
+		if accepted(resp) && m.has(d.ID, s.ID) {
+			m.repos[d.ID] = slices.DeleteFunc(m.repos[d.ID], func(x string) bool { return x == s.ID })
+		}
+		return ""
+	}, true
 }
 
 // resetPools deletes the pairs the steps may have added (every pair of the
@@ -392,13 +642,13 @@ func (e *env) startClean(ctx context.Context, pools statePools) {
 }
 
 // shrink drops steps one at a time while the sequence still fails.
-func (e *env) shrink(ctx context.Context, pools statePools, steps []step, f *stateFailure) ([]step, *stateFailure) {
+func (e *env) shrink(ctx context.Context, q *sequencer, pools statePools, steps []step, f *stateFailure) ([]step, *stateFailure) {
 	steps = steps[:f.at+1]
 	for changed := true; changed; {
 		changed = false
 		for i := len(steps) - 1; i >= 0 && len(steps) > 1; i-- {
 			shorter := slices.Delete(slices.Clone(steps), i, i+1)
-			if g := e.runSequence(ctx, pools, shorter); g != nil && !g.sideEffect {
+			if g := e.runSequence(ctx, q, pools, shorter); g != nil && !g.sideEffect {
 				steps, f, changed = shorter[:g.at+1], g, true
 			}
 		}
@@ -421,15 +671,20 @@ func (e *env) stateSpecs() {
 			e.startClean(ctx, pools)
 			seed := GinkgoRandomSeed()
 			rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-			for n := range e.cfg.Stateful {
-				steps := e.generate(rng, pools, stateSteps)
-				f := e.runSequence(ctx, pools, steps)
+			q := e.newSequencer()
+			sequences, length := e.cfg.Stateful, stateSteps
+			if e.cfg.Thorough {
+				sequences, length = 4*sequences, 2*length
+			}
+			for n := range sequences {
+				steps := e.generate(rng, pools, length)
+				f := e.runSequence(ctx, q, pools, steps)
 				if f == nil || f.sideEffect {
 					// A refusal's leftover is RULE-NO-SIDE-EFFECT's, recorded
 					// there; the model cannot go on from it.
 					continue
 				}
-				short, g := e.shrink(ctx, pools, steps, f)
+				short, g := e.shrink(ctx, q, pools, steps, f)
 				fail(fmt.Sprintf("[%s] sequence %d of seed %d disagrees with the model after step %d of %d (shrunk from %d): %s\n%s\nreplay: conform run --seed %d --label-filter STATE-MODEL",
 					ids(), n+1, seed, g.at+1, len(short), len(steps), g.why, strings.Join(g.log, "\n"), seed))
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/snaprepo/conform/report"
+	"github.com/snaprepo/conform/server"
 )
 
 // exitTable is the code → meaning table that follows heading in README.md.
@@ -123,5 +125,25 @@ func TestReadmeLibraryExampleIsTheCompiledFile(t *testing.T) {
 	_, code, _ := strings.Cut(string(file), "package runexample\n")
 	if !strings.Contains(string(readme), "```go\n"+strings.TrimLeft(code, "\n")+"```") {
 		t.Error("README's library example is not suite/runexample/conformance_test.go: copy the file's code (after the package line) into the README")
+	}
+}
+
+// README's table of planted faults is the list conform serve --faults
+// prints, row for row.
+func TestTheReadmeListsEveryPlantedFault(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, f := range server.PlantedFaults() {
+		only := ""
+		if f.Only {
+			only = " only"
+		}
+		fmt.Fprintf(&want, "| `%s` | %s | %s%s |\n", f.Name, strings.ReplaceAll(f.Breaks, "|", `\|`), f.Catches, only)
+	}
+	if !strings.Contains(string(readme), want.String()) {
+		t.Errorf("README.md's planted-fault table is not conform serve --faults; want these rows:\n%s", want.String())
 	}
 }

@@ -97,6 +97,9 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return usage("%v", err)
 	}
 	cfg.World = w
+	if *htmlReport != "" {
+		cfg.HistoryReport = strings.TrimSuffix(*htmlReport, ".html") + "-history.html"
+	}
 	cfg.NoColor = cfg.NoColor || !terminal.Colour(stdout)
 	if cfg.Endpoint == "" && !cfg.DryRun {
 		// The built-in server holds the world's keys: sign with them, whatever

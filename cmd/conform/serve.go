@@ -62,7 +62,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if *listFaults {
 		for _, f := range server.PlantedFaults() {
-			fmt.Fprintf(stdout, "%-26s %s (caught by %s)\n", f.Name, f.Breaks, f.Catches)
+			only := ""
+			if f.Only {
+				only = " only"
+			}
+			fmt.Fprintf(stdout, "%-26s %s (caught by %s%s)\n", f.Name, f.Breaks, f.Catches, only)
 		}
 		return exitOK
 	}

@@ -66,6 +66,7 @@ type vendorVariant struct {
 	noBodyLimit            bool          // reads bodies of any size (up to 64 MiB here)
 	strictContentType      bool          // 415 for a Content-Type other than JSON or a form
 	unsignedIs403          bool          // a request without Authorization: 403 of its own code
+	itemNamesDestination   bool          // a list item's instanceId is the destination, not the source
 
 	// Faults, not choices: a variant with one must fail.
 	forgetWorldRepos bool // starts empty, ignoring the world's repositories
@@ -228,7 +229,12 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.mu.Lock()
 		items := []map[string]string{}
 		for _, s := range v.view(dest.ID) {
-			items = append(items, map[string]string{"instanceId": s, "repoPath": s})
+			// The reference's example item.
+			id := s
+			if v.variant.itemNamesDestination {
+				id = dest.ID
+			}
+			items = append(items, map[string]string{"instanceId": id, "repoPath": s, "snapWarehouse": "aliyun_snapshot_from_" + s, "status": "available"})
 		}
 		v.mu.Unlock()
 		v.ok(w, items)
@@ -405,6 +411,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"odd content types are 415":          {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
 		"an unsigned request is 403":         {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
 		"a world with existing repositories": {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
+		"list items name the destination":    {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
 	}
 }
 

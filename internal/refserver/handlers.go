@@ -126,6 +126,15 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		s.fail(x, *bad)
 		return
 	}
+	switch f := &s.cfg.Faults; {
+	case f.NonASCIIRepoPath5xx && !isASCII(srcID):
+		s.fail(x, apierror.InternalError)
+		return
+	case f.BacktrackingRepoPath && backtracks(srcID):
+		<-x.r.Context().Done()
+		return
+	}
+	form := strings.HasPrefix(x.r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
 	src := s.world.Instance(srcID)
 	if s.cfg.Faults.OtherSourceRevealed && src != nil && src.Account != x.account {
 		s.fail(x, apierror.Forbidden.WithMessage("The source instance "+srcID+" belongs to account "+src.Account+"."))
@@ -137,6 +146,15 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		return
 	}
 	v := s.evaluate(destID, dest, srcID, src)
+	if form && s.cfg.Faults.FormSkipsKernel {
+		if i := checks.RuleIndex("RULE-KERNEL-6.7"); i >= 0 {
+			v.Override(i, checks.Pass)
+		}
+	}
+	if form && s.cfg.Faults.FormRefusalsOK && v.Decision() == checks.Refused && src != nil {
+		s.ok(x, s.result(true))
+		return
+	}
 	if s.cfg.Faults.ReAddRefused && s.deleted.Has(destID, srcID) {
 		s.fail(x, apierror.RepoAlreadyExists)
 		return
@@ -220,6 +238,10 @@ func (s *Server) notFound(x *exchange, id string) {
 
 func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 	x.action = "ListSnapshotReposByInstanceId"
+	if s.cfg.Faults.ListUnknownEmpty && s.world.Instance(destID) == nil {
+		s.ok(x, []repoItem{})
+		return
+	}
 	if s.destinationOr404(x, destID) == nil {
 		return
 	}
@@ -231,6 +253,9 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 		}
 		for _, src := range sources {
 			item := newRepoItem(src)
+			if s.cfg.Faults.SnapWarehouseOfFirst {
+				item.SnapWarehouse = "aliyun_snapshot_from_" + sources[0]
+			}
 			if s.unavailable.Has(destID, src) {
 				item.Status = world.RepoUnavailable
 			}
@@ -242,6 +267,11 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 
 func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	x.action = "DeleteSnapshotRepo"
+	if q := x.r.URL.Query(); (s.cfg.Faults.DeleteSlash5xx && strings.Contains(destID, "/")) ||
+		(s.cfg.Faults.EmptyClientToken5xx && q.Has("clientToken") && q.Get("clientToken") == "") {
+		s.fail(x, apierror.InternalError)
+		return
+	}
 	if s.cfg.Faults.DeleteAnyAccount && s.world.Instance(destID) != nil {
 		// The planted fault: no check that the destination is the caller's.
 	} else if dest := s.destinationOr404(x, destID); dest == nil {
@@ -362,6 +392,10 @@ func describe(in *checks.Instance) instanceJSON {
 
 func (s *Server) describeInstance(x *exchange, id string) {
 	x.action = "DescribeInstance"
+	if s.cfg.Faults.Describe5xxUnknown && s.world.Instance(id) == nil {
+		s.fail(x, apierror.InternalError)
+		return
+	}
 	in := s.destinationOr404(x, id)
 	if in == nil {
 		return

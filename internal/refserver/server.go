@@ -71,8 +71,10 @@ type Server struct {
 	// unavailable, until they are deleted.
 	unavailable *Store
 	limits      limits
-	// recent are the last nonces seen, for the ShortNonceMemory fault.
-	recent recentNonces
+	// recent are the last nonces seen, for the ShortNonceMemory fault;
+	// perConn numbers answers per connection, for RequestIDPerConnection.
+	recent  recentNonces
+	perConn connectionCounts
 }
 
 // limits are the defaults and bounds of parameters, as the contract ledger
@@ -216,6 +218,9 @@ func (s *Server) newRequestID() string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	x := &exchange{w: w, r: r, requestID: s.newRequestID(), action: r.Header.Get(acs.HeaderAction)}
+	if s.cfg.Faults.RequestIDPerConnection {
+		x.requestID = fmt.Sprintf("%08X-0000-4000-8000-000000000000", s.perConn.next(r.RemoteAddr))
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic answering a request", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.EscapedPath())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,8 @@ type Store struct {
 	repos  map[string][]string
 	dir    string
 	faults *Faults
+	// added counts acknowledged adds, for the LoseEvery50th fault.
+	added int
 }
 
 // OpenStore makes a store seeded with the world's repos, or, when dir holds a
@@ -107,6 +110,9 @@ func (s *Store) Add(dest, src string) error {
 	if s.faults.RaceOnConcurrentAdd {
 		return s.racyAdd(dest, src)
 	}
+	if s.faults.LostUpdate {
+		return s.lostUpdateAdd(dest, src)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if slices.Contains(s.repos[dest], src) && !s.faults.DuplicateOnRepeat {
@@ -115,7 +121,26 @@ func (s *Store) Add(dest, src string) error {
 	if s.faults.LoseFourthRepo && len(s.repos[dest]) == 3 {
 		return nil
 	}
+	if s.added++; s.faults.LoseEvery50th && s.added%50 == 0 {
+		return nil
+	}
 	return s.change(dest, append(slices.Clone(s.repos[dest]), src))
+}
+
+// lostUpdateAdd is the LostUpdate fault: the list is read, extended and
+// written back with nothing held between, so a concurrent add of another
+// source is overwritten.
+func (s *Store) lostUpdateAdd(dest, src string) error {
+	s.mu.Lock()
+	list := slices.Clone(s.repos[dest])
+	s.mu.Unlock()
+	if slices.Contains(list, src) {
+		return nil
+	}
+	time.Sleep(20 * time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.change(dest, append(list, src))
 }
 
 // racyAdd is the planted fault: check and insert under separate locks.
@@ -139,6 +164,21 @@ func (s *Store) Delete(dest, src string) (removed bool, err error) {
 	i := slices.Index(s.repos[dest], src)
 	if i < 0 {
 		return false, nil
+	}
+	switch f := s.faults; {
+	case f.DeleteFirstEntry:
+		i = 0
+	case f.DeletePrefix:
+		prefix := src[:min(10, len(src))]
+		return true, s.change(dest, slices.DeleteFunc(slices.Clone(s.repos[dest]), func(x string) bool { return strings.HasPrefix(x, prefix) }))
+	case f.DeleteEverywhere:
+		for other, list := range s.repos {
+			if other != dest && slices.Contains(list, src) {
+				if err := s.change(other, slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == src })); err != nil {
+					return false, err
+				}
+			}
+		}
 	}
 	return true, s.change(dest, slices.Delete(slices.Clone(s.repos[dest]), i, i+1))
 }
