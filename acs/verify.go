@@ -40,6 +40,10 @@ func NewVerifier(secret func(string) (string, bool), now func() time.Time, capac
 	return &Verifier{Secret: secret, Now: now, nonces: NewNonceCache(capacity)}
 }
 
+// Forget forgets every nonce seen: replays are accepted again, as after a
+// restart.
+func (v *Verifier) Forget() { v.nonces.Forget() }
+
 // Failure is a refused signature: the API error to answer, with detail.
 type Failure struct {
 	Err apierror.Error
@@ -429,6 +433,14 @@ func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) Nonc
 	c.seen[k] = expires
 	c.expiries.push(expiring{k, expires})
 	return NonceNew
+}
+
+// Forget forgets every nonce.
+func (c *NonceCache) Forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.seen)
+	c.expiries = c.expiries[:0]
 }
 
 // Len is how many nonces are remembered.

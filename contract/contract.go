@@ -9,6 +9,7 @@ package contract
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -170,6 +171,33 @@ func (l *Ledger) Operation(name string) *Operation {
 		}
 	}
 	return nil
+}
+
+// Match is the operation that answers method on escapedPath, and the
+// instance ID the path names (unescaped; empty when it names none), or nil.
+func (l *Ledger) Match(method, escapedPath string) (*Operation, string) {
+	for i := range l.Operations {
+		op := &l.Operations[i]
+		if op.Method != method {
+			continue
+		}
+		prefix, suffix, templated := strings.Cut(op.Path, "{InstanceId}")
+		if !templated {
+			if escapedPath == op.Path {
+				return op, ""
+			}
+			continue
+		}
+		if rest, ok := strings.CutPrefix(escapedPath, prefix); ok {
+			if id, ok := strings.CutSuffix(rest, suffix); ok && id != "" && !strings.Contains(id, "/") {
+				if unescaped, err := url.PathUnescape(id); err == nil {
+					id = unescaped
+				}
+				return op, id
+			}
+		}
+	}
+	return nil, ""
 }
 
 // Source is the source called id; the zero Source when there is none.

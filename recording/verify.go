@@ -186,33 +186,6 @@ func (a answer) decision() string {
 
 func (a answer) refused() bool { return strings.HasPrefix(a.decision(), "refused") }
 
-// operationOf is the ledger's operation for method and path, and the
-// instance ID the path names (empty when it names none).
-func operationOf(l *contract.Ledger, method, path string) (*contract.Operation, string) {
-	for i := range l.Operations {
-		op := &l.Operations[i]
-		if op.Method != method {
-			continue
-		}
-		prefix, suffix, templated := strings.Cut(op.Path, "{InstanceId}")
-		if !templated {
-			if path == op.Path {
-				return op, ""
-			}
-			continue
-		}
-		if rest, ok := strings.CutPrefix(path, prefix); ok {
-			if id, ok := strings.CutSuffix(rest, suffix); ok && id != "" && !strings.Contains(id, "/") {
-				if unescaped, err := url.PathUnescape(id); err == nil {
-					id = unescaped
-				}
-				return op, id
-			}
-		}
-	}
-	return nil, ""
-}
-
 // sourceOf is the repoPath a request names: in the JSON body, the form
 // field body, or the query.
 func sourceOf(req cassette.Request, q url.Values) string {
@@ -239,7 +212,7 @@ func compare(l *contract.Ledger, w *world.World, ref http.Handler, account, key 
 		f.Note = "the recorded URL does not parse"
 		return f, true
 	}
-	op, id := operationOf(l, i.Request.Method, u.EscapedPath())
+	op, id := l.Match(i.Request.Method, u.EscapedPath())
 	if op == nil {
 		f.Operation = i.Request.Method + " " + u.EscapedPath()
 		f.Note = "not an operation of the contract ledger"

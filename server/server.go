@@ -5,6 +5,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,6 +41,10 @@ type Options struct {
 	// a server that misbehaves the way implementations do, to watch
 	// conform run catch it or to test that code of one's own notices.
 	Faults []string
+	// ControlToken turns on the control API under /_conform/ (docs/testing.md),
+	// every call with Authorization: Bearer ControlToken; empty leaves it
+	// off, and its paths are unknown paths of the API.
+	ControlToken string
 }
 
 // PlantedFault is a realistic mistake the server can be made to make.
@@ -77,7 +82,7 @@ func New(o Options) (*Server, error) {
 	}
 	inner, err := refserver.New(refserver.Config{
 		World: o.World, Region: o.Region, Auth: !o.NoAuth, DataDir: o.DataDir, Logger: o.Logger, Now: o.Now, NonceCapacity: o.NonceCapacity,
-		Faults: faults,
+		Faults: faults, ControlToken: o.ControlToken,
 	})
 	if err != nil {
 		return nil, err
@@ -87,6 +92,58 @@ func New(o Options) (*Server, error) {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.inner.ServeHTTP(w, r) }
+
+// Fault is a misbehaviour the next matching requests get (Server.Inject):
+// an error answer, a delay, or a dropped connection.
+type Fault = refserver.Injected
+
+// Duration is a Fault's delay or a Transition's wait, written "2s" in JSON.
+type Duration = refserver.Duration
+
+// Transition is a status an instance takes by itself after a while.
+type Transition = refserver.Transition
+
+// State is the server's state now in the world format: instances (as the
+// control API changed them) and every destination's repositories.
+func (s *Server) State() world.File { return s.inner.State() }
+
+// PutInstance adds an instance or replaces the one with its ID, validated
+// as a world file is.
+func (s *Server) PutInstance(rec world.InstanceRecord) error { return s.inner.PutInstance(rec) }
+
+// RemoveInstance removes an instance; it reports whether there was one.
+func (s *Server) RemoveInstance(id string) (bool, error) { return s.inner.RemoveInstance(id) }
+
+// SetStatus changes an instance's status (active, activating, inactive,
+// invalid).
+func (s *Server) SetStatus(id, status string) error {
+	for _, rec := range s.inner.State().Instances {
+		if rec.ID == id {
+			rec.Status = status
+			return s.inner.PutInstance(rec)
+		}
+	}
+	return fmt.Errorf("instance %q is not in the world", id)
+}
+
+// AddTransition makes an instance take status once after has passed on
+// the server's clock (Options.Now).
+func (s *Server) AddTransition(id, status string, after time.Duration) (Transition, error) {
+	return s.inner.AddTransition(id, status, after)
+}
+
+// Inject makes the next f.Times requests matching f.Action get f.
+func (s *Server) Inject(f Fault) error { return s.inner.Inject(f) }
+
+// Faults are the injected faults still pending.
+func (s *Server) Faults() []Fault { return s.inner.InjectedFaults() }
+
+// ClearFaults removes every pending injected fault.
+func (s *Server) ClearFaults() { s.inner.ClearInjected() }
+
+// Reset puts the server back to its world's state: instances, statuses,
+// repositories, transitions, injected faults and remembered nonces.
+func (s *Server) Reset() error { return s.inner.Reset() }
 
 // Repos is the sources the destination references now.
 func (s *Server) Repos(destination string) []string { return s.inner.Store().List(destination) }

@@ -284,18 +284,27 @@ func (e *env) cleanup(p pair) {
 	})
 }
 
-// leftBehind reports whether dest lists p's source now, when list is
-// available; any error is "no".
+// leftBehind reports whether dest still lists p's source once the settle
+// time has passed (a list that shows writes late may show an earlier add of
+// the same pair for a while), when list is available; any error is "no".
 func (e *env) leftBehind(ctx context.Context, p pair) bool {
 	if !e.cfg.has(CapList) {
 		return false
 	}
-	resp, err := e.client.Do(ctx, apiclient.List(p.Dest))
-	if err != nil || resp.Status != 200 {
-		return false
+	for start := time.Now(); ; {
+		resp, err := e.client.Do(ctx, apiclient.List(p.Dest))
+		if err != nil || resp.Status != 200 {
+			return false
+		}
+		repos, err := resp.Repos()
+		if err != nil || !slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == p.Source }) {
+			return false
+		}
+		if time.Since(start) >= e.cfg.Settle || ctx.Err() != nil {
+			return true
+		}
+		time.Sleep(settlePoll)
 	}
-	repos, err := resp.Repos()
-	return err == nil && slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == p.Source })
 }
 
 // recordSideEffect records, once per pair, that a refused request left p

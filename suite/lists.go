@@ -138,7 +138,16 @@ func (e *env) expectNothingCreated(ctx context.Context, p pair, refusal *apiclie
 	if !e.cfg.has(CapList) {
 		return
 	}
-	if got := e.listOnce(ctx, p.Dest); slices.Contains(got, p.Source) {
+	// A list that shows writes late may still show an earlier spec's add of
+	// the same pair: a leftover is one still listed once the settle time
+	// has passed.
+	_, why := e.settled(ctx, p.Dest, p.Source+" not listed", func(got []string) string {
+		if slices.Contains(got, p.Source) {
+			return p.Source + " is listed"
+		}
+		return ""
+	})
+	if why != "" {
 		e.sideEffect(p, refusal)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -82,9 +84,11 @@ type World struct {
 	Instances []checks.Instance
 	Repos     []Repo
 	Policy    checks.Policy
-	digest    string
-	byID      map[string]int
-	keys      map[string]keyOwner
+	// latestKernels is the file's latestKernels, as written.
+	latestKernels map[string]string
+	digest        string
+	byID          map[string]int
+	keys          map[string]keyOwner
 }
 
 type keyOwner struct {
@@ -244,13 +248,14 @@ func FromFile(name string, f *File) (*World, error) {
 		keep(Problem{Where: where, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	w := &World{
-		Name:     name,
-		Region:   f.Region,
-		Accounts: f.Accounts,
-		Repos:    f.Repos,
-		Policy:   checks.DefaultPolicy(),
-		byID:     make(map[string]int, len(f.Instances)),
-		keys:     map[string]keyOwner{},
+		Name:          name,
+		Region:        f.Region,
+		Accounts:      f.Accounts,
+		Repos:         f.Repos,
+		Policy:        checks.DefaultPolicy(),
+		latestKernels: f.LatestKernels,
+		byID:          make(map[string]int, len(f.Instances)),
+		keys:          map[string]keyOwner{},
 	}
 	if f.Region == "" {
 		add("", "region", "missing (want the region the endpoint serves, e.g. cn-hangzhou)")
@@ -389,6 +394,30 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// File is the world in its file format: what FromFile makes it from
+// again. Every slice is a copy.
+func (w *World) File() File {
+	f := File{Region: w.Region, Accounts: slices.Clone(w.Accounts), Repos: slices.Clone(w.Repos)}
+	if len(w.latestKernels) > 0 {
+		f.LatestKernels = maps.Clone(w.latestKernels)
+	}
+	f.Instances = make([]InstanceRecord, 0, len(w.Instances))
+	for _, in := range w.Instances {
+		f.Instances = append(f.Instances, Record(in))
+	}
+	return f
+}
+
+// Record is an instance as the world file writes it.
+func Record(in checks.Instance) InstanceRecord {
+	rec := InstanceRecord{ID: in.ID, Account: in.Account, Region: in.Region, Version: in.Version.Raw,
+		Edition: string(in.Edition), Status: string(in.Status)}
+	if in.Kernel != nil {
+		rec.Kernel = in.Kernel.String()
+	}
+	return rec
 }
 
 // Instance is the instance with that ID, or nil.

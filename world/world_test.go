@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -150,5 +151,28 @@ func TestValidIDRefusesHostileIDs(t *testing.T) {
 	}
 	if err := ValidID("es-cn-n6w1o1x0w001c"); err != nil {
 		t.Error(err)
+	}
+}
+
+// File writes a world back to what it was read from: read again, it is
+// the same world.
+func TestFileRoundTrips(t *testing.T) {
+	w, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := w.File()
+	again, err := FromFile("again", &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Instances) != len(w.Instances) || !reflect.DeepEqual(again.File(), f) {
+		t.Errorf("the world read back from its File differs")
+	}
+	for i := range w.Instances {
+		a, b := w.Instances[i], again.Instances[i]
+		if a.ID != b.ID || a.Version.Compare(b.Version) != 0 || a.Status != b.Status || a.Edition != b.Edition || (a.Kernel == nil) != (b.Kernel == nil) {
+			t.Errorf("instance %s: %+v, read back %+v", a.ID, a, b)
+		}
 	}
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/snaprepo/conform/catalogue"
 	"github.com/snaprepo/conform/contract"
@@ -136,5 +139,63 @@ func TestTheCIRecipeRunsAsWritten(t *testing.T) {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("the recipe did not produce %s: %v", f, err)
 		}
+	}
+}
+
+// docs/testing.md's examples are run: the shell block against the binary,
+// and the Go and Node blocks are the code conform's own tests run.
+func TestTheTestingGuideRunsAsWritten(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/testing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```(go|js|sh)\n(.*?)```").FindAllSubmatch(doc, -1)
+	if len(blocks) < 5 {
+		t.Fatalf("%d code blocks in docs/testing.md", len(blocks))
+	}
+	sources := map[string]string{}
+	for lang, files := range map[string][]string{"go": {"../../conformtest/conformtest_test.go"}, "js": {"../../interop/node/drive.js"}} {
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources[lang] += string(b)
+		}
+	}
+	ran := false
+	for _, b := range blocks {
+		lang, code := string(b[1]), string(b[2])
+		if lang != "sh" {
+			for _, line := range strings.Split(strings.TrimSpace(code), "\n") {
+				if !strings.Contains(sources[lang], strings.TrimSpace(line)) {
+					t.Errorf("docs/testing.md shows %s code that no test runs: %q", lang, line)
+				}
+			}
+			continue
+		}
+		if _, err := exec.LookPath("curl"); err != nil {
+			t.Skip("curl is not installed: the shell example cannot run")
+		}
+		// The guide names a fixed port; the test runs it on a free one, with a
+		// deadline, so a failing line cannot leave the server holding the pipe.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "sh", "-ec", strings.ReplaceAll(code, "127.0.0.1:9290", addr))
+		cmd.WaitDelay = 5 * time.Second
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(conformBinary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("the shell example: %v\n%s", err, out)
+		}
+		ran = true
+	}
+	if !ran {
+		t.Error("no shell example ran")
 	}
 }

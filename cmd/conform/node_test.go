@@ -72,9 +72,9 @@ func (f *npmFailure) Error() string { return f.err.Error() + "\n" + f.out }
 // companion operation parsed into the SDK's models.
 func TestNodeSDKs(t *testing.T) {
 	node := nodeReady(t)
-	s := startServe(t, "--log-level", "warn")
+	s := startServe(t, "--log-level", "warn", "--control-token", "node-test-token")
 	cfg, _ := json.Marshal(map[string]string{
-		"endpoint": s.url, "keyId": "LTAI5tConformPrimary01", "secret": primarySecret,
+		"endpoint": s.url, "keyId": "LTAI5tConformPrimary01", "secret": primarySecret, "control": "node-test-token",
 		"dest": "es-cn-cf710dest0000001", "destVersion": "7.10.0_with_X-Pack", "source": "es-cn-cf74src00000001",
 		"activating": "es-cn-cfactivating00001", "missing": "es-cn-conformnodemissing1", "other": "es-cn-cfneighbour000001",
 	})
@@ -106,9 +106,9 @@ func TestNodeSDKs(t *testing.T) {
 			}
 		})
 	}
-	// 3 clients × 11 cases.
-	if cases != 33 || err != nil {
-		t.Errorf("the Node driver ran %d cases (want 33), exit %v\nstderr: %s\nserver log:\n%s", cases, err, stderr.String(), s.log())
+	// 3 clients × 12 cases.
+	if cases != 36 || err != nil {
+		t.Errorf("the Node driver ran %d cases (want 36), exit %v\nstderr: %s\nserver log:\n%s", cases, err, stderr.String(), s.log())
 	}
 	if strings.Contains(string(out), primarySecret) {
 		t.Errorf("the secret appears in the driver's output")

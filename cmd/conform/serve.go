@@ -51,6 +51,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 400 Throttling.User")
+	controlToken := fs.String("control-token", "", "turn on the control API under /_conform/ (docs/testing.md), every call with Authorization: Bearer TOKEN (default $CONFORM_CONTROL_TOKEN; empty: off)")
 	listFaults := fs.Bool("faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
 	var faults []string
 	fs.Func("fault", "serve with this planted fault (repeatable; --faults lists them): a server that misbehaves as implementations do", func(v string) error {
@@ -59,6 +60,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	})
 	if code, stop := parseFlags(fs, serveHelp, args, stdout, stderr); stop {
 		return code
+	}
+	if *controlToken == "" {
+		*controlToken = os.Getenv("CONFORM_CONTROL_TOKEN")
 	}
 	if *listFaults {
 		for _, f := range server.PlantedFaults() {
@@ -89,7 +93,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
-	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity, Faults: faults})
+	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity, Faults: faults, ControlToken: *controlToken})
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
@@ -98,6 +102,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", *addr, err)
 		return exitUsage
+	}
+	if *controlToken != "" {
+		logger.Info("control API on", "path", "/_conform/", "docs", "docs/testing.md")
 	}
 	if len(faults) > 0 {
 		logger.Warn("serving with planted faults: this server misbehaves on purpose", "faults", strings.Join(faults, ","))

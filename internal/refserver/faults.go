@@ -160,7 +160,7 @@ func goQueryFormOnly(r *http.Request, secret string) bool {
 // hidden reports whether id is an instance of another account in this
 // region, for the RevealOtherAccount fault.
 func (s *Server) hidden(account, id string) bool {
-	inst := s.world.Instance(id)
+	inst := s.w().Instance(id)
 	return inst != nil && inst.Account != account && inst.Region == s.region
 }
 
@@ -215,7 +215,7 @@ func signatureIsPrefix(r *http.Request, secret string) bool {
 // anySecretSigns is the AnyKnownSecret fault's check: the request is signed
 // right under some AccessKey's secret of the world, whichever key it names.
 func (s *Server) anySecretSigns(r *http.Request) bool {
-	for _, a := range s.world.Accounts {
+	for _, a := range s.w().Accounts {
 		for _, k := range a.AccessKeys {
 			if got, want := signatureOf(r, k.Secret); got != "" && got == want {
 				return true

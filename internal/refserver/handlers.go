@@ -135,7 +135,7 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		return
 	}
 	form := strings.HasPrefix(x.r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-	src := s.world.Instance(srcID)
+	src := s.w().Instance(srcID)
 	if s.cfg.Faults.OtherSourceRevealed && src != nil && src.Account != x.account {
 		s.fail(x, apierror.Forbidden.WithMessage("The source instance "+srcID+" belongs to account "+src.Account+"."))
 		return
@@ -190,7 +190,7 @@ func (s *Server) result(b bool) any { return s.cfg.Faults.reshapeResult(b) }
 
 // evaluate asks the rules, then plants the decision faults.
 func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, src *checks.Instance) checks.Verdict {
-	v := s.world.Policy.Evaluate(destID, dest, srcID, src)
+	v := s.w().Policy.Evaluate(destID, dest, srcID, src)
 	f := &s.cfg.Faults
 	override := func(rule string, o checks.Outcome) {
 		if i := checks.RuleIndex(rule); i >= 0 {
@@ -238,7 +238,7 @@ func (s *Server) notFound(x *exchange, id string) {
 
 func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 	x.action = "ListSnapshotReposByInstanceId"
-	if s.cfg.Faults.ListUnknownEmpty && s.world.Instance(destID) == nil {
+	if s.cfg.Faults.ListUnknownEmpty && s.w().Instance(destID) == nil {
 		s.ok(x, []repoItem{})
 		return
 	}
@@ -272,7 +272,7 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		s.fail(x, apierror.InternalError)
 		return
 	}
-	if s.cfg.Faults.DeleteAnyAccount && s.world.Instance(destID) != nil {
+	if s.cfg.Faults.DeleteAnyAccount && s.w().Instance(destID) != nil {
 		// The planted fault: no check that the destination is the caller's.
 	} else if dest := s.destinationOr404(x, destID); dest == nil {
 		return
@@ -344,8 +344,8 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 		withSet = b
 	}
 	items := []alternativeItem{}
-	for i := range s.world.Instances {
-		src := &s.world.Instances[i]
+	for i := range s.w().Instances {
+		src := &s.w().Instances[i]
 		if src.Account != x.account {
 			continue
 		}
@@ -392,7 +392,7 @@ func describe(in *checks.Instance) instanceJSON {
 
 func (s *Server) describeInstance(x *exchange, id string) {
 	x.action = "DescribeInstance"
-	if s.cfg.Faults.Describe5xxUnknown && s.world.Instance(id) == nil {
+	if s.cfg.Faults.Describe5xxUnknown && s.w().Instance(id) == nil {
 		s.fail(x, apierror.InternalError)
 		return
 	}
@@ -432,13 +432,13 @@ func (s *Server) listInstances(x *exchange) {
 	}
 	// The account's instances of this region, indexed once at start: a page
 	// costs its size, not the account's whole list.
-	mine := s.byAccount[x.account]
+	mine := s.now.Load().byAccount[x.account]
 	total := len(mine)
 	from := min((page-1)*size, total)
 	to := min(from+size, total)
 	result := make([]instanceJSON, 0, to-from)
 	for _, i := range mine[from:to] {
-		result = append(result, describe(&s.world.Instances[i]))
+		result = append(result, describe(&s.w().Instances[i]))
 	}
 	s.write(x, 200, struct {
 		RequestID string `json:"RequestId"`
@@ -468,9 +468,9 @@ func (s *Server) describeRegions(x *exchange) {
 			out = append(out, regionInfo{RegionID: r, RegionEndpoint: "elasticsearch." + r + ".aliyuncs.com", LocalName: r, Status: "available"})
 		}
 	}
-	add(s.world.Region)
-	for i := range s.world.Instances {
-		add(s.world.Instances[i].Region)
+	add(s.w().Region)
+	for i := range s.w().Instances {
+		add(s.w().Instances[i].Region)
 	}
 	s.ok(x, out)
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/snaprepo/conform/acs"
@@ -49,20 +50,22 @@ type Config struct {
 	// Now is the clock for signature dates; default time.Now.
 	Now    func() time.Time
 	Faults Faults
+	// ControlToken turns the control API on (ControlPrefix); empty leaves
+	// it off and its paths unknown.
+	ControlToken string
 }
 
 // Server is the reference implementation as an http.Handler.
 type Server struct {
-	cfg      Config
-	world    *world.World
+	cfg Config
+	// now is the world answered from: the configured one, as the control
+	// API changed it.
+	now      atomic.Pointer[liveWorld]
 	region   string
 	store    *Store
 	verifier *acs.Verifier
 	log      *slog.Logger
 	hostID   string
-	// byAccount indexes the instances of this region by account, in the
-	// world's order, for ListInstance.
-	byAccount map[string][]int
 	// State of planted faults only: the destination listed last
 	// (ListLeaks) and the pairs deleted (ReAddRefused).
 	lastListed swapString
@@ -75,6 +78,8 @@ type Server struct {
 	// perConn numbers answers per connection, for RequestIDPerConnection.
 	recent  recentNonces
 	perConn connectionCounts
+	// ctl is the control API's state.
+	ctl control
 }
 
 // limits are the defaults and bounds of parameters, as the contract ledger
@@ -154,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, world: cfg.World, region: cfg.Region, log: cfg.Logger,
+	s := &Server{cfg: cfg, region: cfg.Region, log: cfg.Logger,
 		hostID: "elasticsearch." + cfg.Region + ".aliyuncs.com"}
 	ledger, err := contract.Builtin()
 	if err != nil {
@@ -176,12 +181,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.unavailable, _ = OpenStore("", unavailable, &Faults{})
-	s.byAccount = map[string][]int{}
-	for i := range cfg.World.Instances {
-		if in := &cfg.World.Instances[i]; in.Region == cfg.Region {
-			s.byAccount[in.Account] = append(s.byAccount[in.Account], i)
-		}
-	}
+	s.now.Store(newLiveWorld(cfg.World, cfg.Region))
 	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, cfg.NonceCapacity)
 	return s, nil
 }
@@ -190,7 +190,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Store() *Store { return s.store }
 
 func (s *Server) secretOf(keyID string) (string, bool) {
-	_, secret, ok := s.world.KeyOwner(keyID)
+	_, secret, ok := s.w().KeyOwner(keyID)
 	return secret, ok && secret != ""
 }
 
@@ -216,6 +216,11 @@ func (s *Server) newRequestID() string {
 // ServeHTTP answers one request. No input makes it panic or answer 5xx,
 // except a failure to persist state, which is the server's and says so.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.ControlToken != "" && strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
+	s.applyDue()
 	start := time.Now()
 	x := &exchange{w: w, r: r, requestID: s.newRequestID(), action: r.Header.Get(acs.HeaderAction)}
 	if s.cfg.Faults.RequestIDPerConnection {
@@ -223,6 +228,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // an injected dropped connection
+			}
 			s.log.Error("panic answering a request", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.EscapedPath())
 			if x.status == 0 {
 				s.fail(x, apierror.InternalError)
@@ -234,6 +242,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", truncate(r.URL.EscapedPath(), 200), "action", x.action,
 			"account", x.account, "status", x.status, "code", x.code, "duration", time.Since(start), "requestId", x.requestID)
 	}()
+	if op, _ := contract.MustBuiltin().Match(r.Method, r.URL.EscapedPath()); op != nil {
+		if x.action == "" {
+			x.action = op.Name
+		}
+		if f, ok := s.takeInjected(op.Name); ok && s.injectedAnswer(x, f) {
+			return
+		}
+	}
 	body, tooLarge, err := readBody(r)
 	switch {
 	case tooLarge && s.cfg.Faults.HugeBody5xx:
@@ -311,7 +327,7 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 	if s.cfg.Faults.ShortNonceMemory {
 		s.recent.add(x.r.Header.Get(acs.HeaderNonce))
 	}
-	account, secret, _ := s.world.KeyOwner(keyID)
+	account, secret, _ := s.w().KeyOwner(keyID)
 	if s.cfg.Faults.GoQueryFormOnly && !goQueryFormOnly(x.r, secret) {
 		s.fail(x, apierror.SignatureDoesNotMatch)
 		return "", false
@@ -321,7 +337,7 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 
 // secretFor is the secret of the AccessKey an Authorization header names.
 func (s *Server) secretFor(auth string) string {
-	_, secret, _ := s.world.KeyOwner(acs.AuthorizationKeyID(auth))
+	_, secret, _ := s.w().KeyOwner(acs.AuthorizationKeyID(auth))
 	return secret
 }
 
@@ -329,11 +345,11 @@ func (s *Server) secretFor(auth string) string {
 // the owner of the AccessKeyId named in Authorization if the world knows it,
 // else the world's first account.
 func (s *Server) unverifiedAccount(auth string) string {
-	if acct, _, ok := s.world.KeyOwner(acs.AuthorizationKeyID(auth)); ok {
+	if acct, _, ok := s.w().KeyOwner(acs.AuthorizationKeyID(auth)); ok {
 		return acct
 	}
-	if len(s.world.Accounts) > 0 {
-		return s.world.Accounts[0].ID
+	if len(s.w().Accounts) > 0 {
+		return s.w().Accounts[0].ID
 	}
 	return ""
 }
@@ -442,9 +458,30 @@ func truncate(s string, n int) string {
 // nil: an instance of another account, or of another region, does not exist
 // for this caller here.
 func (s *Server) destination(account, id string) *checks.Instance {
-	inst := s.world.VisibleTo(account, id)
+	inst := s.w().VisibleTo(account, id)
 	if inst == nil || inst.Region != s.region {
 		return nil
 	}
 	return inst
 }
+
+// liveWorld is the world answered from, with its index.
+type liveWorld struct {
+	world *world.World
+	// byAccount indexes the instances of this region by account, in the
+	// world's order, for ListInstance.
+	byAccount map[string][]int
+}
+
+func newLiveWorld(w *world.World, region string) *liveWorld {
+	l := &liveWorld{world: w, byAccount: map[string][]int{}}
+	for i := range w.Instances {
+		if in := &w.Instances[i]; in.Region == region {
+			l.byAccount[in.Account] = append(l.byAccount[in.Account], i)
+		}
+	}
+	return l
+}
+
+// w is the world answered from now.
+func (s *Server) w() *world.World { return s.now.Load().world }

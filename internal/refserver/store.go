@@ -98,6 +98,44 @@ func (s *Store) List(dest string) []string {
 	return slices.Clone(s.repos[dest])
 }
 
+// All is every repository, by destination in name order, each
+// destination's sources in the order added.
+func (s *Store) All() []world.Repo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dests := make([]string, 0, len(s.repos))
+	for d := range s.repos {
+		dests = append(dests, d)
+	}
+	slices.Sort(dests)
+	out := []world.Repo{}
+	for _, d := range dests {
+		for _, src := range s.repos[d] {
+			out = append(out, world.Repo{Instance: d, RepoPath: src})
+		}
+	}
+	return out
+}
+
+// Reset replaces every repository with seed, persisted like any change.
+func (s *Store) Reset(seed []world.Repo) error {
+	next := map[string][]string{}
+	for _, r := range seed {
+		if !slices.Contains(next[r.Instance], r.RepoPath) {
+			next[r.Instance] = append(next[r.Instance], r.RepoPath)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir != "" {
+		if err := s.persist(next); err != nil {
+			return err
+		}
+	}
+	s.repos = next
+	return nil
+}
+
 // Has reports whether dest references src.
 func (s *Store) Has(dest, src string) bool {
 	s.mu.Lock()

@@ -5,8 +5,9 @@
 // stdout: {"client", "case", "ok", "detail"}; exit 1 when a case failed.
 //
 // Usage: node drive.js '<JSON config>' with endpoint (http://HOST:PORT),
-// keyId, secret, and the instances to use: dest, source, activating,
-// missing, other (another account's).
+// keyId, secret, control (conform serve's --control-token), and the
+// instances to use: dest, source, activating, missing, other (another
+// account's).
 'use strict';
 
 const Elasticsearch = require('@alicloud/elasticsearch20170613').default;
@@ -126,6 +127,32 @@ async function run(clientName, { make, typed }) {
   await refused('InstanceActivating', clientName, () => c.add(cfg.activating, cfg.source), 400, 'InstanceActivating', 'Instance is activating.');
   await refused('wrong secret', clientName, () => make(cfg.secret + '-wrong').list(cfg.dest), 400, 'SignatureDoesNotMatch');
   await refused('unknown AccessKey', clientName, () => make('x', 'LTAI5tConformNodeNobody').list(cfg.dest), 404, 'InvalidAccessKeyId.NotFound');
+
+  // conform serve's control API (docs/testing.md): a destination that is
+  // activating becomes active by itself, as a cluster does.
+  await step('activating, then active after a transition', async () => {
+    const ctl = async (method, path, body) => {
+      const r = await fetch(cfg.endpoint + '/_conform/' + path, {
+        method, headers: { authorization: 'Bearer ' + cfg.control, 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
+    await ctl('POST', 'transitions', { instance: cfg.activating, status: 'active', after: '300ms' });
+    let first = '';
+    try {
+      await c.add(cfg.activating, cfg.source);
+    } catch (err) {
+      first = err.code;
+    }
+    must(first === 'InstanceActivating', 'before the transition: ' + first);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const added = await c.add(cfg.activating, cfg.source);
+    must(field(added, 'result', 'Result') === true, 'not added after the transition: ' + JSON.stringify(added));
+    await c.del(cfg.activating, cfg.source);
+    await ctl('PUT', 'instances/' + cfg.activating, { status: 'activating' });
+    return 'InstanceActivating, then added once the transition came';
+  });
 
   await step('DescribeInstance', async () => {
     const d = await c.describe(cfg.dest);

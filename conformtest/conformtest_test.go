@@ -1,0 +1,153 @@
+package conformtest_test
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/snaprepo/conform/conformtest"
+	"github.com/snaprepo/conform/server"
+)
+
+const (
+	dest       = "es-cn-cf710dest0000001"
+	source     = "es-cn-cf74src00000001"
+	activating = "es-cn-cfactivating00001"
+)
+
+// sdk is darabonba-openapi, the core of every current Go SDK, pointed at
+// the server as docs/testing.md says.
+func sdk(t *testing.T, srv *conformtest.Server) *openapi.Client {
+	t.Helper()
+	creds := srv.Credentials()
+	cfg := &openapi.Config{AccessKeyId: tea.String(creds.AccessKeyID), AccessKeySecret: tea.String(creds.AccessKeySecret),
+		Endpoint: tea.String(srv.Endpoint), Protocol: tea.String(srv.Protocol), RegionId: tea.String("cn-hangzhou")}
+	c, err := openapi.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func add(c *openapi.Client, dest, src string) error {
+	params := &openapi.Params{
+		Action: dara.String("AddSnapshotRepo"), Version: dara.String("2017-06-13"), Protocol: dara.String("HTTP"),
+		Pathname: dara.String("/openapi/instances/" + dest + "/snapshot-repos"), Method: dara.String("POST"),
+		AuthType: dara.String("AK"), Style: dara.String("ROA"), ReqBodyType: dara.String("json"), BodyType: dara.String("json"),
+	}
+	_, err := c.CallApi(params, &openapi.OpenApiRequest{Body: map[string]interface{}{"repoPath": src}}, &dara.RuntimeOptions{})
+	return err
+}
+
+func code(err error) string {
+	var se *tea.SDKError
+	if errors.As(err, &se) {
+		return tea.StringValue(se.Code)
+	}
+	return ""
+}
+
+// A destination that is activating, then active after a transition on the
+// server's clock: the SDK sees InstanceActivating, then success.
+func TestActivatingThenActive(t *testing.T) {
+	srv := conformtest.NewServer(t)
+	c := sdk(t, srv)
+	if err := srv.Transition(activating, "active", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := add(c, activating, source); code(err) != "InstanceActivating" {
+		t.Fatalf("before the transition: %v", err)
+	}
+	srv.Advance(5 * time.Second)
+	if err := add(c, activating, source); err != nil {
+		t.Fatalf("after the transition: %v", err)
+	}
+	if got := srv.Repos(activating); len(got) != 1 || got[0] != source {
+		t.Errorf("repos %v", got)
+	}
+}
+
+// An injected Throttling.User answers the next request only; a retry gets
+// through. darabonba-openapi does not retry a 400 on its own (its autoretry
+// is for failed connections), so the code under test must: this is how a
+// team tests that it does.
+func TestAnInjectedThrottleIsRetried(t *testing.T) {
+	srv := conformtest.NewServer(t)
+	c := sdk(t, srv)
+	if err := srv.Inject(server.Fault{Action: "AddSnapshotRepo", Status: 400, Code: "Throttling.User", Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	err := add(c, dest, source)
+	var se *tea.SDKError
+	if !errors.As(err, &se) || tea.StringValue(se.Code) != "Throttling.User" || tea.IntValue(se.StatusCode) != 400 || !strings.Contains(tea.StringValue(se.Message), "flow control") {
+		t.Fatalf("the injected throttle: %v", err)
+	}
+	if err := add(c, dest, source); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+}
+
+// A delay longer than the client waits, and a dropped connection, reach
+// the SDK as the failures they are.
+func TestInjectedDelaysAndDrops(t *testing.T) {
+	srv := conformtest.NewServer(t)
+	if err := srv.Inject(server.Fault{Action: "*", Drop: true}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL + "/openapi/instances/" + dest)
+	var netErr net.Error
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a dropped connection answered %d", resp.StatusCode)
+	} else if !errors.As(err, &netErr) && !strings.Contains(err.Error(), "EOF") {
+		t.Logf("dropped: %v", err)
+	}
+	if err := srv.Inject(server.Fault{Action: "DescribeInstance", Delay: server.Duration(300 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	resp, err = http.Get(srv.URL + "/openapi/instances/" + dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("the delayed answer took %v", took)
+	}
+}
+
+// Reset between tests: repositories, statuses and faults as the world has
+// them.
+func TestResetRestoresTheWorld(t *testing.T) {
+	srv := conformtest.NewServer(t)
+	c := sdk(t, srv)
+	if err := add(c, dest, source); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetStatus(dest, "inactive"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(server.Fault{Action: "AddSnapshotRepo", Status: 503, Code: "ServiceUnavailable", Times: 5})
+	if err := srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Repos(dest); len(got) != 0 {
+		t.Errorf("repos after reset: %v", got)
+	}
+	if err := add(c, dest, source); err != nil {
+		t.Errorf("an add after reset: %v", err)
+	}
+	if err := srv.SetStatus("es-cn-nosuchinstance01", "active"); err == nil {
+		t.Error("setting the status of an instance that does not exist succeeded")
+	}
+	if err := srv.SetStatus(dest, "sleeping"); err == nil || !strings.Contains(err.Error(), "sleeping") {
+		t.Errorf("a status that is none: %v", err)
+	}
+}
