@@ -93,7 +93,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("conformtest: %v", err)
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
 	return &Server{URL: ts.URL, Endpoint: strings.TrimPrefix(ts.URL, "http://"), Protocol: "http", World: o.world, srv: srv, ts: ts, clock: c}
 }
 

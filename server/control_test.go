@@ -150,6 +150,7 @@ func TestResetPersistsOnlyWhatTheAPIWrites(t *testing.T) {
 	c := client(ts, ts.URL, apiclient.Unsigned)
 	do(t, c, apiclient.AddJSON(dest710, src74))
 	ctl(t, ts.URL, "tok", "PUT", "instances/"+dest710, `{"status": "inactive"}`)
+	srv.Close()
 	again, err := server.New(server.Options{World: builtin(t), NoAuth: true, DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -160,13 +161,15 @@ func TestResetPersistsOnlyWhatTheAPIWrites(t *testing.T) {
 	if st := again.State(); st.Instances[0].Status == "inactive" {
 		t.Errorf("a control change was written to the data dir")
 	}
-	if err := srv.Reset(); err != nil {
+	if err := again.Reset(); err != nil {
 		t.Fatal(err)
 	}
+	again.Close()
 	again, err = server.New(server.Options{World: builtin(t), NoAuth: true, DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer again.Close()
 	if got := again.Repos(dest710); len(got) != 0 {
 		t.Errorf("after reset the data dir holds %v", got)
 	}

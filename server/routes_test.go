@@ -227,27 +227,6 @@ func TestDeletingWhatIsNotThereIsRepoNotFound(t *testing.T) {
 	assertEnvelope(t, do(t, client(ts, ts.URL, apiclient.SignV3), apiclient.Delete(dest710, src74)), 400, "SnapshotRepo.NotFound")
 }
 
-// A state that cannot be written is a 500 that says so, and the repository
-// is not shown as added: nothing is answered that was not kept.
-func TestAStateThatCannotBeWrittenIsNotAnswered(t *testing.T) {
-	dir := t.TempDir()
-	srv, ts := start(t, server.Options{DataDir: dir})
-	state := filepath.Join(dir, "repos.json")
-	if err := os.Remove(state); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(state, "in-the-way"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	resp := do(t, client(ts, ts.URL, apiclient.SignV3), apiclient.AddJSON(dest710, src74))
-	if resp.Status != 500 || resp.Code != "InternalError" {
-		t.Errorf("add with an unwritable state: %s", resp)
-	}
-	if got := srv.Repos(dest710); len(got) != 0 {
-		t.Errorf("shown as added though not kept: %v", got)
-	}
-}
-
 // A world's repository may be unavailable (the API reference's other
 // status); it is listed so until it is deleted, and a status that is
 // neither is refused when the world loads.

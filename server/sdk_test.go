@@ -42,7 +42,10 @@ func start(t testing.TB, o server.Options) (*server.Server, *httptest.Server) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
 	return srv, ts
 }
 

@@ -90,6 +90,10 @@ func New(o Options) (*Server, error) {
 	return &Server{inner: inner}, nil
 }
 
+// Close releases the server's --data-dir (its lock, so another server may
+// use the directory, and its journal); without a data dir it does nothing.
+func (s *Server) Close() error { return s.inner.Close() }
+
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.inner.ServeHTTP(w, r) }
 

@@ -241,12 +241,13 @@ func TestConcurrentIdenticalAddsLeaveOneEntry(t *testing.T) {
 
 func TestDataDirKeepsRepositoriesAcrossARestart(t *testing.T) {
 	dir := t.TempDir()
-	_, ts := start(t, server.Options{DataDir: dir})
+	first, ts := start(t, server.Options{DataDir: dir})
 	c := client(ts, ts.URL, apiclient.SignV3)
 	if resp := do(t, c, apiclient.AddJSON(dest710, src79)); resp.Status != 200 {
 		t.Fatal(resp)
 	}
 	ts.Close()
+	first.Close()
 	again, _ := start(t, server.Options{DataDir: dir})
 	if got := again.Repos(dest710); len(got) != 1 || got[0] != src79 {
 		t.Errorf("after restart: %v", got)

@@ -227,7 +227,11 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		if st.kind == stepAlternatives && rng.IntN(3) == 0 {
 			st.alreadySet, st.byDefault = apiclient.AlreadySetItemsDefault(), true
 		}
-		if (st.kind == stepAdd || st.kind == stepDelete) && !e.usable(pools.dests[st.dest], pools.srcs[st.src]) {
+		// Writes go to pairs the sequence owns: a delete with an empty
+		// clientToken would remove a repository of the world, which no
+		// later sequence's model could expect back.
+		writes := st.kind == stepAdd || st.kind == stepDelete || (st.kind == stepHostile && st.op == hostileEmptyToken)
+		if writes && !e.usable(pools.dests[st.dest], pools.srcs[st.src]) {
 			continue
 		}
 		out = append(out, st)

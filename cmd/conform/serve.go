@@ -98,6 +98,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
+	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", *addr, err)
@@ -134,6 +135,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		fmt.Fprintf(stderr, "conform serve: shutdown: %v\n", err)
+		return exitUsage
+	}
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "conform serve: closing the data dir: %v\n", err)
 		return exitUsage
 	}
 	return exitOK

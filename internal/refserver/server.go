@@ -168,23 +168,26 @@ func New(cfg Config) (*Server, error) {
 	if s.limits, err = ledgerLimits(ledger); err != nil {
 		return nil, err
 	}
-	store, err := OpenStore(cfg.DataDir, cfg.World.Repos, &s.cfg.Faults)
+	store, err := OpenStore(cfg.DataDir, cfg.World.Repos, func(id string) bool { return cfg.World.Instance(id) != nil }, &s.cfg.Faults)
 	if err != nil {
 		return nil, err
 	}
 	s.store = store
-	s.deleted, _ = OpenStore("", nil, &Faults{})
+	s.deleted, _ = OpenStore("", nil, nil, &Faults{})
 	var unavailable []world.Repo
 	for _, r := range cfg.World.Repos {
 		if r.Status == world.RepoUnavailable {
 			unavailable = append(unavailable, r)
 		}
 	}
-	s.unavailable, _ = OpenStore("", unavailable, &Faults{})
+	s.unavailable, _ = OpenStore("", unavailable, nil, &Faults{})
 	s.now.Store(newLiveWorld(cfg.World, cfg.Region))
 	s.verifier = acs.NewVerifier(s.secretOf, func() time.Time { return s.cfg.Now() }, cfg.NonceCapacity)
 	return s, nil
 }
+
+// Close releases the server's data directory (its lock and journal).
+func (s *Server) Close() error { return s.store.Close() }
 
 // Store is the server's repository state.
 func (s *Server) Store() *Store { return s.store }

@@ -1,22 +1,47 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/snaprepo/conform/internal/boundedread"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/world"
 )
 
-// StateFile is the name of the state file under --data-dir.
+// StateFile is the name of the state file under --data-dir: every
+// repository, as of the last compaction.
 const StateFile = "repos.json"
+
+// JournalFile is the name of the journal under --data-dir: one line per
+// change since the state file was written, each the whole new list of one
+// destination, so a change costs that destination's list, not the fleet's.
+const JournalFile = "repos.journal"
+
+// LockFile is the name of the lock under --data-dir: held by the one
+// server using the directory, released when it stops.
+const LockFile = "lock"
+
+// MaxStateFile bounds the state file and the journal read at start: far
+// beyond any fleet's repositories (a million take about 90 MiB).
+const MaxStateFile = 256 << 20
+
+// minCompaction is the fewest journal lines that make a compaction: the
+// journal is folded into the state file once it holds more lines than
+// this or than there are repositories, so each change costs a constant
+// share of a rewrite.
+const minCompaction = 1024
 
 // stateFormat tags the state file so a future layout can be told apart.
 const stateFormat = "conform-repos/1"
@@ -26,9 +51,15 @@ type stateDoc struct {
 	Repos  []world.Repo `json:"repos"`
 }
 
+// journalLine is one change: dest's whole list of sources after it.
+type journalLine struct {
+	Instance string   `json:"instance"`
+	Sources  []string `json:"sources"`
+}
+
 // Store holds the shared repositories: for each destination, the sources it
 // references, in the order they were added. With a directory, every change
-// is on disk (temp file, fsync, rename) before it is visible or answered.
+// is on disk (a journal line, fsynced) before it is visible or answered.
 type Store struct {
 	mu     sync.Mutex
 	repos  map[string][]string
@@ -36,52 +67,189 @@ type Store struct {
 	faults *Faults
 	// added counts acknowledged adds, for the LoseEvery50th fault.
 	added int
+	// count is the number of repositories; journaled the lines since the
+	// last compaction.
+	count, journaled int
+	journal          *os.File
+	lock             *os.File
 }
 
 // OpenStore makes a store seeded with the world's repos, or, when dir holds a
-// state file, with that file's repos. A state file that cannot be read whole
-// is an error: it is never silently replaced.
-func OpenStore(dir string, seed []world.Repo, faults *Faults) (*Store, error) {
+// state file, with that file's repos and its journal's changes. known says
+// whether an instance is the world's: a state naming another is refused, as
+// is one that cannot be read whole, and neither is ever silently replaced.
+// A directory another server holds is refused.
+func OpenStore(dir string, seed []world.Repo, known func(id string) bool, faults *Faults) (*Store, error) {
 	s := &Store{repos: map[string][]string{}, dir: dir, faults: faults}
-	repos := seed
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("data dir %s: %w", dir, err)
-		}
-		// Temporary state files are left only by a crash between write and
-		// rename: they never hold the state, so they go.
-		leftovers, _ := filepath.Glob(filepath.Join(dir, StateFile+".*.tmp"))
-		for _, f := range leftovers {
-			if err := os.Remove(f); err != nil {
-				return nil, fmt.Errorf("data dir %s: removing the leftover %s: %w", dir, filepath.Base(f), err)
-			}
-		}
-		path := filepath.Join(dir, StateFile)
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// A new data dir starts from the world's repos.
-		case err != nil:
-			return nil, fmt.Errorf("state file %s: %w", path, err)
-		default:
-			var doc stateDoc
-			if err := json.Unmarshal(data, &doc); err != nil || doc.Format != stateFormat {
-				return nil, fmt.Errorf("state file %s is corrupt (%v): it was left untouched; restore it from a backup, or move it away to start from the world's repos", path, describeCorruption(err, doc.Format))
-			}
-			repos = doc.Repos
+	if dir == "" {
+		s.load(seed)
+		return s, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w (give a directory conform serve may create, or leave --data-dir out to keep repositories in memory)", dir, err)
+	}
+	if err := s.acquire(); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Store, error) {
+		s.Close()
+		return nil, err
+	}
+	// Temporary state files are left only by a crash between write and
+	// rename: they never hold the state, so they go.
+	leftovers, _ := filepath.Glob(filepath.Join(dir, StateFile+".*.tmp"))
+	for _, f := range leftovers {
+		if err := os.Remove(f); err != nil {
+			return fail(fmt.Errorf("data dir %s: removing the leftover %s: %w", dir, filepath.Base(f), err))
 		}
 	}
+	repos, err := readState(filepath.Join(dir, StateFile), seed)
+	if err != nil {
+		return fail(err)
+	}
+	s.load(repos)
+	if err := s.replay(filepath.Join(dir, JournalFile)); err != nil {
+		return fail(err)
+	}
+	if err := s.checkKnown(known); err != nil {
+		return fail(err)
+	}
+	if err := s.compact(); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// acquire takes the directory's lock, or says which server holds it.
+func (s *Store) acquire() error {
+	path := filepath.Join(s.dir, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
+	if err != nil {
+		return fmt.Errorf("data dir %s cannot be used: %w (give a directory conform serve may write, or leave --data-dir out to keep repositories in memory)", s.dir, err)
+	}
+	if err := lockFile(f); err != nil {
+		holder, _ := io.ReadAll(io.LimitReader(f, 32))
+		f.Close()
+		return fmt.Errorf("data dir %s is in use by another conform serve (process %s, holding %s): stop it, or give each server its own --data-dir", s.dir, terminal.Line(strings.TrimSpace(string(holder))), path)
+	}
+	if f.Truncate(0) == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	s.lock = f
+	return nil
+}
+
+// readState is the state file's repositories, or seed when there is none.
+func readState(path string, seed []world.Repo) ([]world.Repo, error) {
+	data, err := boundedread.FileNoFollow(path, MaxStateFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return seed, nil // a new data dir starts from the world's repos
+	case err != nil:
+		return nil, fmt.Errorf("state file: %w (it was left untouched; move it away to start from the world's repos)", err)
+	}
+	var doc stateDoc
+	if err := boundedread.Depth(data, boundedread.MaxDepth); err != nil {
+		return nil, corrupt(path, err.Error())
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Format != stateFormat {
+		return nil, corrupt(path, describeCorruption(err, doc.Format))
+	}
+	return doc.Repos, nil
+}
+
+func corrupt(path, why string) error {
+	return fmt.Errorf("state file %s is corrupt (%s): it was left untouched; restore it from a backup, or move it away to start from the world's repos", path, why)
+}
+
+// replay applies the journal's lines. A last line without its newline is a
+// change whose write was cut short, so never answered: it is left out.
+func (s *Store) replay(path string) error {
+	data, err := boundedread.FileNoFollow(path, MaxStateFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("journal: %w (it was left untouched; move it away to lose the changes since %s was written)", err, StateFile)
+	}
+	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
+		data = data[:i+1]
+	}
+	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var j journalLine
+		if err := boundedread.Depth(line, boundedread.MaxDepth); err != nil {
+			return corrupt(path, fmt.Sprintf("line %d: %v", n+1, err))
+		}
+		if err := json.Unmarshal(line, &j); err != nil || j.Instance == "" {
+			return corrupt(path, fmt.Sprintf("line %d: %s", n+1, describeCorruption(err, stateFormat)))
+		}
+		s.set(j.Instance, j.Sources)
+	}
+	return nil
+}
+
+// checkKnown refuses a state that names instances the world lacks: served,
+// they would be repositories of nobody's clusters.
+func (s *Store) checkKnown(known func(string) bool) error {
+	if known == nil {
+		return nil
+	}
+	unknown, first := 0, ""
+	for dest, sources := range s.repos {
+		for _, id := range append([]string{dest}, sources...) {
+			if !known(id) {
+				if unknown++; first == "" || id < first {
+					first = id
+				}
+			}
+		}
+	}
+	if unknown > 0 {
+		return fmt.Errorf("data dir %s names %d instance(s) the world does not hold (the first: %q): it was left untouched; serve the world that wrote it, or give another --data-dir", s.dir, unknown, terminal.Line(first))
+	}
+	return nil
+}
+
+// load makes the store hold repos, each pair once.
+func (s *Store) load(repos []world.Repo) {
+	s.repos, s.count = map[string][]string{}, 0
 	for _, r := range repos {
 		if !slices.Contains(s.repos[r.Instance], r.RepoPath) {
 			s.repos[r.Instance] = append(s.repos[r.Instance], r.RepoPath)
+			s.count++
 		}
 	}
-	if dir != "" {
-		if err := s.persist(s.repos); err != nil {
-			return nil, err
-		}
+}
+
+// set makes dest's list sources, in memory. Callers hold mu, or own s.
+func (s *Store) set(dest string, sources []string) {
+	s.count += len(sources) - len(s.repos[dest])
+	if len(sources) == 0 {
+		delete(s.repos, dest)
+	} else {
+		s.repos[dest] = sources
 	}
-	return s, nil
+}
+
+// Close releases the data directory (its journal and lock); the store
+// answers from memory afterwards and writes nothing.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	if s.journal != nil {
+		errs = append(errs, s.journal.Close())
+		s.journal = nil
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+		s.lock = nil
+	}
+	s.dir = ""
+	return errors.Join(errs...)
 }
 
 func describeCorruption(err error, format string) string {
@@ -119,20 +287,16 @@ func (s *Store) All() []world.Repo {
 
 // Reset replaces every repository with seed, persisted like any change.
 func (s *Store) Reset(seed []world.Repo) error {
-	next := map[string][]string{}
-	for _, r := range seed {
-		if !slices.Contains(next[r.Instance], r.RepoPath) {
-			next[r.Instance] = append(next[r.Instance], r.RepoPath)
-		}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	old, count := s.repos, s.count
+	s.load(seed)
 	if s.dir != "" {
-		if err := s.persist(next); err != nil {
+		if err := s.compact(); err != nil {
+			s.repos, s.count = old, count
 			return err
 		}
 	}
-	s.repos = next
 	return nil
 }
 
@@ -221,23 +385,51 @@ func (s *Store) Delete(dest, src string) (removed bool, err error) {
 	return true, s.change(dest, slices.Delete(slices.Clone(s.repos[dest]), i, i+1))
 }
 
-// change persists the new list of dest, then makes it visible. Callers hold mu.
+// change writes the new list of dest to the journal, then makes it
+// visible. Callers hold mu.
 func (s *Store) change(dest string, sources []string) error {
-	next := make(map[string][]string, len(s.repos)+1)
-	for k, v := range s.repos {
-		next[k] = v
-	}
-	if len(sources) == 0 {
-		delete(next, dest)
-	} else {
-		next[dest] = sources
-	}
 	if s.dir != "" {
-		if err := s.persist(next); err != nil {
-			return err
+		line, err := json.Marshal(journalLine{Instance: dest, Sources: sources})
+		if err != nil {
+			return fmt.Errorf("encoding a change: %w", err)
 		}
+		if _, err := s.journal.Write(append(line, '\n')); err != nil {
+			return fmt.Errorf("writing %s in %s: %w", JournalFile, s.dir, err)
+		}
+		if err := s.journal.Sync(); err != nil {
+			return fmt.Errorf("syncing %s in %s: %w", JournalFile, s.dir, err)
+		}
+		s.journaled++
 	}
-	s.repos = next
+	s.set(dest, sources)
+	if s.dir != "" && s.journaled > max(minCompaction, s.count) {
+		return s.compact()
+	}
+	return nil
+}
+
+// compact writes every repository to the state file (temp file, fsync,
+// rename, fsync dir), then empties the journal. A crash in between replays
+// journal lines the state file already holds: each sets a whole list, so
+// replaying one twice changes nothing.
+func (s *Store) compact() error {
+	if err := s.persist(s.repos); err != nil {
+		return err
+	}
+	if s.journal == nil {
+		f, err := os.OpenFile(filepath.Join(s.dir, JournalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|oNoFollow, 0o644)
+		if err != nil {
+			return fmt.Errorf("opening %s in %s: %w", JournalFile, s.dir, err)
+		}
+		s.journal = f
+	}
+	if err := s.journal.Truncate(0); err != nil {
+		return fmt.Errorf("emptying %s in %s: %w", JournalFile, s.dir, err)
+	}
+	if err := s.journal.Sync(); err != nil {
+		return fmt.Errorf("syncing %s in %s: %w", JournalFile, s.dir, err)
+	}
+	s.journaled = 0
 	return nil
 }
 
