@@ -198,8 +198,7 @@ var version670 = VersionKey{6, 7, 0}
 // the destination's kernel must be later than the source's, or both must run
 // the latest kernel.
 func (p *Policy) kernel67(dest, src *Instance) Result {
-	if dest.Version.Key != version670 || src.Version.Key != version670 ||
-		dest.Edition != EditionStandard || src.Edition != EditionStandard {
+	if !dest.UnderKernelRule() || !src.UnderKernelRule() {
 		return Result{Pass, reasonNotApplicable}
 	}
 	if dest.Kernel == nil || src.Kernel == nil {
@@ -220,6 +219,13 @@ func (p *Policy) kernel67(dest, src *Instance) Result {
 		return Result{Pass, reasonBothLatest}
 	}
 	return Result{Fail, reasonKernelNotLater}
+}
+
+// UnderKernelRule reports whether the 6.7.0 kernel rule can apply to the
+// instance: a 6.7.0 Standard Edition instance. It applies to a pair when
+// both are.
+func (in *Instance) UnderKernelRule() bool {
+	return in.Version.Key == version670 && in.Edition == EditionStandard
 }
 
 // restorable warns where Elastic's snapshot compatibility means the

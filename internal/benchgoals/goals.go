@@ -40,6 +40,7 @@ var goals = []goal{
 	{"BenchmarkExhaustiveMemory", "ratio", 0.8, 1.2, "exhaustive heap flat from 10k to 250k pairs, ±20 %"},
 	{"BenchmarkExhaustiveProcessRSS", "rss-ratio", 0.8, 1.2, "exhaustive process peak RSS flat, 10k to 62.5k pairs, ±20 %"},
 	{"BenchmarkLoopbackAgainstBaseline", "ratio-of-baseline-rps", 0.5, none, "signed AddSnapshotRepo ≥ 0.5 × a bare handler's throughput"},
+	{"BenchmarkPlan100k", "ns/op", -none, 5e9, "conform plan: 10,000 upgrades of 100,000 instances holding 1,000,000 references < 5 s"},
 	{"BenchmarkHandlerAdd", "allocs/op", -none, 70, "the AddSnapshotRepo handler ≤ 70 allocations"},
 }
 
