@@ -37,6 +37,9 @@ type Options struct {
 	Attempts int
 	// Backoff is the first wait after throttling, doubled each time; default 500 ms.
 	Backoff time.Duration
+	// MaxPages bounds the ListInstance pages of one region; default
+	// MaxPages.
+	MaxPages int
 }
 
 // Platform calls the Elasticsearch API of any region.
@@ -59,6 +62,9 @@ func New(o Options) *Platform {
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = 500 * time.Millisecond
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = MaxPages
 	}
 	return &Platform{o: o, clients: map[string]*openapi.Client{}, Account: "<the account of AccessKey " + acs.MaskKeyID(o.Credentials.AccessKeyID) + ">"}
 }
@@ -349,11 +355,20 @@ func (p *Platform) Regions(region string) ([]string, error) {
 // pageSize is the ListInstance page size; the API allows at most 100.
 const pageSize = 100
 
+// MaxPages bounds the ListInstance pages read for one region: 10,000 pages
+// of 100 are a million instances, beyond any account's fleet. A platform
+// that answers full pages without end is a failed lookup, not a loop.
+const MaxPages = 10_000
+
 // ListInstances reads every instance of the region, all pages. Instances
 // of 6.7.0 are described one by one, as ListInstance does not say their edition.
 func (p *Platform) ListInstances(region string) ([]Described, error) {
 	var out []Described
 	for page := 1; ; page++ {
+		if page > p.o.MaxPages {
+			return nil, &Error{Op: "ListInstance", Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected",
+				Detail: fmt.Sprintf("more than %d pages of %d instances answered: stopped (the answers never end)", p.o.MaxPages, pageSize)}
+		}
 		var resp struct {
 			RequestID string `json:"RequestId"`
 			Headers   struct {
@@ -397,7 +412,29 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 type repoList struct {
 	Result []struct {
 		RepoPath string `json:"repoPath"`
+		Status   string `json:"status"`
 	} `json:"Result"`
+}
+
+// Repo is one repository a destination references: its source, and its
+// status as ListSnapshotReposByInstanceId reports it (API reference:
+// available or unavailable; "" when the answer leaves it out).
+type Repo struct {
+	Source, Status string
+}
+
+// ReposOf is every repository dest references, with its status.
+func (p *Platform) ReposOf(region, dest string) ([]Repo, error) {
+	var resp repoList
+	o := ledgerOperation("ListSnapshotReposByInstanceId", dest)
+	if _, err := p.call("ListSnapshotReposByInstanceId "+dest, region, false, o, &resp); err != nil {
+		return nil, err
+	}
+	out := make([]Repo, 0, len(resp.Result))
+	for _, r := range resp.Result {
+		out = append(out, Repo{Source: r.RepoPath, Status: r.Status})
+	}
+	return out, nil
 }
 
 func (l repoList) paths() []string {

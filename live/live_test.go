@@ -2,8 +2,10 @@ package live_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +107,39 @@ func TestListInstancesReadsEveryPage(t *testing.T) {
 	}
 	if len(got) != 250 || len(seen) != 250 {
 		t.Errorf("%d instances read, %d distinct; want 250", len(got), len(seen))
+	}
+}
+
+// A platform that answers full pages without end is a failed lookup after
+// MaxPages, never a loop.
+func TestEndlessPagesAreAFailedLookup(t *testing.T) {
+	var calls atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		var b strings.Builder
+		b.WriteString(`{"RequestId":"R","Headers":{"X-Total-Count":1000000000},"Result":[`)
+		for i := range 100 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"instanceId":"es-cn-%d-%d","esVersion":"7.10_with_X-Pack","status":"active"}`, n, i)
+		}
+		b.WriteString(`]}`)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(b.String()))
+	}))
+	defer ts.Close()
+	p := live.New(live.Options{
+		Credentials: acs.Credentials{AccessKeyID: "LTAI5tExample", AccessKeySecret: "s"},
+		Endpoints:   map[string]string{"cn-hangzhou": ts.URL},
+		Timeout:     2 * time.Second, MaxPages: 3,
+	})
+	_, err := p.ListInstances("cn-hangzhou")
+	var le *live.Error
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "more than 3 pages") {
+		t.Fatalf("endless pages: %v; want a lookup error", err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("%d pages asked for; want 3", calls.Load())
 	}
 }

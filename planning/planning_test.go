@@ -247,9 +247,11 @@ instances:
   - {id: es-new, account: "1000", region: cn-hangzhou, version: 8.5_with_X-Pack}
   - {id: es-k12, account: "1000", region: cn-hangzhou, version: 6.7.0_with_X-Pack, kernel: 1.2.0}
   - {id: es-k13, account: "1000", region: cn-hangzhou, version: 6.7.0_with_X-Pack, kernel: 1.3.0}
+  - {id: es-k63, account: "1000", region: cn-hangzhou, version: 6.3_with_X-Pack, kernel: 1.9.0}
 repos:
   - {instance: es-mid, repoPath: es-old}
   - {instance: es-k13, repoPath: es-k12}
+  - {instance: es-k13, repoPath: es-k63}
 `
 
 func TestAnUpgradedSourceBreaksItsOlderDestinations(t *testing.T) {
@@ -303,7 +305,16 @@ func TestTheKernelRuleMovesWithKernels(t *testing.T) {
 	if len(p.Breaks) != 1 || p.Breaks[0].Rule != "RULE-KERNEL-6.7" {
 		t.Fatalf("a source's kernel passing the destination's: breaks %+v; want RULE-KERNEL-6.7", p.Breaks)
 	}
+	// The same version without a kernel keeps the kernel.
+	ups, _ = ParseUpgrades("es-k12=6.7.0_with_X-Pack")
+	if p, _ = Make(w, ups); !p.Holds() {
+		t.Errorf("the same version again: %+v; want the kernel kept and nothing changed", p)
+	}
 	// A version change without a kernel leaves the kernel unknown.
+	ups, _ = ParseUpgrades("es-k63=6.7.0_with_X-Pack")
+	if p, _ = Make(w, ups); len(p.Undecided) != 1 || p.Undecided[0].Source != "es-k63" || p.Undecided[0].Rule != "RULE-KERNEL-6.7" {
+		t.Errorf("6.3 to 6.7.0 without a kernel: %+v; want es-k13 ← es-k63 undecided by RULE-KERNEL-6.7", p)
+	}
 	ups, _ = ParseUpgrades("es-k12=6.7.0_with_X-Pack,es-mid=6.7.0_with_X-Pack")
 	if _, err := Make(w, ups); err == nil || !strings.Contains(err.Error(), "downgrade") {
 		t.Errorf("7.10 to 6.7: %v; want a downgrade refused", err)
@@ -361,6 +372,7 @@ func TestBadUpgradesAreRefusedByName(t *testing.T) {
 		}
 	}
 	for spec, want := range map[string]string{
+		"=8.5":            "is not ID=VERSION",
 		"es-mid":          "is not ID=VERSION",
 		"es-mid=":         "is not ID=VERSION",
 		"es-mid=seven":    `version "seven" is not a version`,
@@ -369,5 +381,33 @@ func TestBadUpgradesAreRefusedByName(t *testing.T) {
 		if _, err := ParseUpgrades(spec); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v; want %q", spec, err, want)
 		}
+	}
+}
+
+// Upgrades the references do not order stay in the order given.
+func TestUpgradesThatDoNotDependKeepTheOrderGiven(t *testing.T) {
+	w := mustWorld(t, planWorld)
+	// es-old reaching es-mid's version first keeps es-mid ← es-old.
+	ups, _ := ParseUpgrades("es-old=7.10.0_with_X-Pack,es-new=8.13,es-mid=8.5_with_X-Pack")
+	p, err := Make(w, ups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Order, []string{"es-old", "es-new", "es-mid"}) || !p.Holds() {
+		t.Errorf("order %v (holds %v); want the order given, nothing broken", p.Order, p.Holds())
+	}
+}
+
+// A reference to an instance the world lacks is refused, as the platform
+// would refuse it.
+func TestAReferenceToAnUnknownInstanceIsABreak(t *testing.T) {
+	w := mustWorld(t, planWorld)
+	w.Repos = append(w.Repos, world.Repo{Instance: "es-mid", RepoPath: "es-ghost"})
+	p, err := Make(w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Breaks) != 1 || p.Breaks[0].Source != "es-ghost" || p.Breaks[0].Rule != "RULE-SOURCE-EXISTS" {
+		t.Errorf("breaks %+v; want es-mid ← es-ghost refused by RULE-SOURCE-EXISTS", p.Breaks)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
 )
 
 // MaxCellGroup is the largest (region, account) group drawn cell by cell;
@@ -58,6 +59,13 @@ type fleetGroup struct {
 	Size     int          `json:"size"`
 	Versions []int        `json:"versions,omitempty"`
 	Summary  [][]pairStat `json:"summary,omitempty"`
+	// Existing marks the references that exist (a world's repos), for
+	// groups drawn cell by cell: [row, column, 1 when the rules refuse
+	// it]. Refs and Broken count them for every group, those whose source
+	// is in another group too.
+	Existing [][3]int `json:"existing,omitempty"`
+	Refs     int      `json:"refs"`
+	Broken   int      `json:"broken"`
 }
 
 type pairStat struct {
@@ -73,8 +81,20 @@ type Progress func(done, total int)
 // coloured by verdict; hovering a cell names the pair and the deciding rule.
 // The cells are run-length encoded and drawn on canvases as they scroll
 // into view, so 100,000 instances stay a few megabytes and open quickly.
-func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *checks.Policy, progress Progress) error {
+//
+// existing are the references that exist (a world's repos): their cells are
+// outlined, those the rules refuse marked, and each group counts both.
+func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *checks.Policy, existing []world.Repo, progress Progress) error {
 	groups := checks.Groups(instances)
+	byID := make(map[string]*checks.Instance, len(instances))
+	for i := range instances {
+		byID[instances[i].ID] = &instances[i]
+	}
+	sourcesOf := map[string][]string{}
+	for _, r := range existing {
+		sourcesOf[r.Instance] = append(sourcesOf[r.Instance], r.RepoPath)
+	}
+	totalRefs, totalBroken := 0, 0
 	slices.SortFunc(groups, func(a, b checks.Group) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Account, b.Account))
 	})
@@ -117,6 +137,9 @@ func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *c
 		} else {
 			g.summarize(members, p, indexOf)
 		}
+		g.markExisting(members, byID, sourcesOf, p)
+		totalRefs += g.Refs
+		totalBroken += g.Broken
 		out = append(out, g)
 		done += len(members)
 		if progress != nil {
@@ -137,8 +160,38 @@ func WriteFleetHTML(w io.Writer, title string, instances []checks.Instance, p *c
 	if err != nil {
 		return fmt.Errorf("encoding the fleet: %w", err)
 	}
-	counts := map[string]int{"groups": len(out), "instances": len(instances)}
+	counts := map[string]int{"groups": len(out), "instances": len(instances), "existing": totalRefs, "broken": totalBroken}
 	return fleetPage.Execute(w, map[string]any{"Title": title, "Data": template.JS(data), "Counts": counts, "Refusals": refusals()})
+}
+
+// markExisting counts the references whose destination is in the group,
+// and marks the cells of those whose source is too.
+func (g *fleetGroup) markExisting(members []*checks.Instance, byID map[string]*checks.Instance, sourcesOf map[string][]string, p *checks.Policy) {
+	if len(sourcesOf) == 0 {
+		return
+	}
+	cells := g.Rows != nil
+	var pos map[string]int
+	if cells {
+		pos = make(map[string]int, len(members))
+		for j, m := range members {
+			pos[m.ID] = j
+		}
+	}
+	for i, d := range members {
+		for _, src := range sourcesOf[d.ID] {
+			v := p.Evaluate(d.ID, d, src, byID[src])
+			broken := 0
+			if v.Decision() == checks.Refused {
+				broken = 1
+			}
+			g.Refs++
+			g.Broken += broken
+			if j, ok := pos[src]; ok && cells {
+				g.Existing = append(g.Existing, [3]int{i, j, broken})
+			}
+		}
+	}
 }
 
 // refusal is how the platform answers one rule's refusal, and how much of
@@ -239,8 +292,8 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="meta"><span id="n-instances">{{.Counts.instances}}</span> instances in <span id="n-groups">{{.Counts.groups}}</span> (region, account) groups. Rows: destinations; columns: sources; both ordered by version. Groups of up to 60 are tables with every row and column named; larger ones are drawn cell by cell (hover a cell for the pair and the deciding rule), and the largest summarised per version.</p>
-<p class="legend"><span><i style="background:#2da44e"></i>✓ compatible</span><span><i style="background:#d4a72c"></i>! compatible, restore warning</span><span><i style="background:#cf222e"></i>✗ refused</span><span><i style="background:#8250df"></i>? undecided</span><span><i style="background:#eaeef2"></i>· itself</span></p>
+<p class="meta"><span id="n-instances">{{.Counts.instances}}</span> instances in <span id="n-groups">{{.Counts.groups}}</span> (region, account) groups; <span id="n-existing">{{.Counts.existing}}</span> existing references, <span id="n-broken">{{.Counts.broken}}</span> of them refused by the rules. Rows: destinations; columns: sources; both ordered by version. Groups of up to 60 are tables with every row and column named; larger ones are drawn cell by cell (hover a cell for the pair and the deciding rule), and the largest summarised per version.</p>
+<p class="legend"><span><i style="background:#2da44e"></i>✓ compatible</span><span><i style="background:#d4a72c"></i>! compatible, restore warning</span><span><i style="background:#cf222e"></i>✗ refused</span><span><i style="background:#8250df"></i>? undecided</span><span><i style="background:#eaeef2"></i>· itself</span><span><i style="background:#2da44e;outline:2px solid #1f2328;outline-offset:-2px"></i>● an existing reference (outlined; ✗ when the rules refuse it)</span></p>
 <div id="groups"></div>
 <h2>How the platform answers each refusal</h2>
 <p class="meta">The API reference documents two error codes, InstanceNotFound and InstanceActivating; for every other refusal the platform's code is not documented, and the name below is conform's (or the platform's from another operation), not a promise of the API's.</p>
@@ -256,6 +309,7 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
   var words = { c: "compatible", w: "compatible, with a restore warning", u: "undecided: a fact is missing", s: "itself" };
   function colour(code) { return colours[code] || "#cf222e"; }
   function word(code) { return words[code] || ("refused by " + data.rules[code.charCodeAt(0) - 65]); }
+  function refsText(g) { return g.refs ? " · " + g.refs + " existing reference" + (g.refs === 1 ? "" : "s") + ", " + g.broken + " refused by the rules" : ""; }
   function decode(rle) {
     var out = [], re = /([A-Za-z])(\d+)/g, m;
     while ((m = re.exec(rle))) { for (var i = 0; i < +m[2]; i++) out.push(m[1]); }
@@ -271,7 +325,8 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
     root.appendChild(h);
     if (g.rows && g.instances.length <= data.maxLabelled) {
       // Small groups: a labelled table, readable without a mouse and in print.
-      var cells = g.rows.map(decode), n = g.instances.length, count = {};
+      var cells = g.rows.map(decode), n = g.instances.length, count = {}, exists = {};
+      (g.existing || []).forEach(function (e) { exists[e[0] + "," + e[1]] = e[2] ? "broken" : "holds"; });
       var label = function (x) { return x[0] + " (" + data.versions[x[1]] + ")"; };
       var marks = { c: "✓", w: "!", u: "?", s: "·" };
       var html = '<thead><tr><th>destination ↓ · source →</th>';
@@ -282,7 +337,9 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
         row.forEach(function (code, j) {
           var kind = code.length === 1 && marks[code] ? code : "r";
           if (code !== "s") { count[kind] = (count[kind] || 0) + 1; }
-          html += '<td style="background:' + colour(code) + (code === "s" ? ";color:#57606a" : "") + '" title="' + label(g.instances[i]) + " ← " + label(g.instances[j]) + ": " + word(code) + '">' + (marks[code] || "✗") + "</td>";
+          var ex = exists[i + "," + j], mark = marks[code] || "✗";
+          if (ex === "holds") { mark = "●"; }
+          html += '<td' + (ex ? ' class="existing ' + ex + '"' : "") + ' style="background:' + colour(code) + (code === "s" ? ";color:#57606a" : "") + (ex ? ";outline:2px solid #1f2328;outline-offset:-2px" : "") + '" title="' + label(g.instances[i]) + " ← " + label(g.instances[j]) + ": " + word(code) + (ex ? (ex === "broken" ? " · an existing reference the rules refuse" : " · an existing reference") : "") + '">' + mark + "</td>";
         });
         html += "</tr>";
       });
@@ -295,7 +352,7 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
       root.appendChild(wrap);
       var legend = document.createElement("p");
       legend.className = "counts"; legend.id = "counts-" + gi;
-      legend.textContent = (count.c || 0) + " compatible · " + (count.w || 0) + " with a restore warning · " + (count.r || 0) + " refused · " + (count.u || 0) + " undecided, of " + (n * (n - 1)) + " ordered pairs";
+      legend.textContent = (count.c || 0) + " compatible · " + (count.w || 0) + " with a restore warning · " + (count.r || 0) + " refused · " + (count.u || 0) + " undecided, of " + (n * (n - 1)) + " ordered pairs" + refsText(g);
       root.appendChild(legend);
     } else if (g.rows) {
       var n = g.instances.length, px = Math.max(2, Math.min(14, Math.floor(560 / n)));
@@ -306,6 +363,8 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
         var ctx = c.getContext("2d");
         g.cells = g.rows.map(decode);
         g.cells.forEach(function (row, i) { row.forEach(function (code, j) { ctx.fillStyle = colour(code); ctx.fillRect(j * px, i * px, px, px); }); });
+        ctx.fillStyle = "#1f2328";
+        (g.existing || []).forEach(function (e) { var q = Math.max(1, Math.floor(px / 4)); ctx.fillRect(e[1] * px + q, e[0] * px + q, px - 2 * q, px - 2 * q); });
         c.dataset.drawn = "1";
       };
       c.addEventListener("mousemove", function (ev) {
@@ -313,12 +372,14 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
         var r = c.getBoundingClientRect(), i = Math.floor((ev.clientY - r.top) / px), j = Math.floor((ev.clientX - r.left) / px);
         if (i < 0 || j < 0 || i >= n || j >= n) { tip.style.display = "none"; return; }
         var d = g.instances[i], s = g.instances[j];
-        tip.textContent = d[0] + " (" + data.versions[d[1]] + ") ← " + s[0] + " (" + data.versions[s[1]] + "): " + word(g.cells[i][j]);
+        var ex = (g.existing || []).filter(function (e) { return e[0] === i && e[1] === j; })[0];
+        tip.textContent = d[0] + " (" + data.versions[d[1]] + ") ← " + s[0] + " (" + data.versions[s[1]] + "): " + word(g.cells[i][j]) + (ex ? (ex[2] ? " · an existing reference the rules refuse" : " · an existing reference") : "");
         tip.style.left = (ev.clientX + 12) + "px"; tip.style.top = (ev.clientY + 12) + "px"; tip.style.display = "block";
       });
       c.addEventListener("mouseleave", function () { tip.style.display = "none"; });
       root.appendChild(c);
       lazy.observe(c);
+      if (g.refs) { var cc = document.createElement("p"); cc.className = "counts"; cc.id = "counts-" + gi; cc.textContent = refsText(g).slice(3); root.appendChild(cc); }
     } else {
       var p = document.createElement("p");
       p.className = "axis";
@@ -338,6 +399,7 @@ table.grid td { width: 16px; height: 16px; text-align: center; color: #fff; bord
       });
       t.innerHTML = html;
       root.appendChild(t);
+      if (g.refs) { var sc = document.createElement("p"); sc.className = "counts"; sc.id = "counts-" + gi; sc.textContent = refsText(g).slice(3); root.appendChild(sc); }
     }
   });
 })();

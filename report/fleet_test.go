@@ -3,10 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"testing"
 
+	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -17,7 +19,7 @@ func TestFleetSummaryCountsEveryCompatiblePair(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page bytes.Buffer
-	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, nil); err != nil {
+	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`(?s)<script type="application/json" id="fleet-data">(.*?)</script>`).FindSubmatch(page.Bytes())
@@ -59,7 +61,7 @@ func BenchmarkFleetHTML100kOneGroup(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteFleetHTML(io.Discard, "bench", w.Instances, &w.Policy, nil); err != nil {
+		if err := WriteFleetHTML(io.Discard, "bench", w.Instances, &w.Policy, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,7 +76,7 @@ func TestTheFleetPageSaysWhichAnswersAreDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page bytes.Buffer
-	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, nil); err != nil {
+	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	rows := regexp.MustCompile(`<tr><td>([A-Z][A-Z0-9.-]+) [^<]*</td><td>(yes|no)</td><td[^>]*>([^<]*)</td></tr>`).FindAllSubmatch(page.Bytes(), -1)
@@ -96,5 +98,58 @@ func TestTheFleetPageSaysWhichAnswersAreDocumented(t *testing.T) {
 	}
 	if seen != 2 {
 		t.Errorf("the page lacks ERR-INSTANCE-ACTIVATING or RULE-SAME-REGION (%d of 2)", seen)
+	}
+}
+
+// Existing references are marked on their cells, those the rules refuse
+// apart, and counted per group and in all, those across groups too.
+func TestTheFleetMarksExistingReferences(t *testing.T) {
+	f := world.Synthetic(2, 1, 30, 9)
+	w, err := world.FromFile("synthetic", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repos []world.Repo
+	wantBroken := 0
+	for i := 0; i < 30 && len(repos) < 6; i++ {
+		d, s := &w.Instances[i], &w.Instances[(i+7)%30]
+		v := w.Policy.Evaluate(d.ID, d, s.ID, s)
+		if v.Compatible() {
+			repos = append(repos, world.Repo{Instance: d.ID, RepoPath: s.ID})
+		} else if v.Decision() == checks.Refused && wantBroken < 3 {
+			repos = append(repos, world.Repo{Instance: d.ID, RepoPath: s.ID})
+			wantBroken++
+		}
+	}
+	// One across regions: refused, counted, no cell.
+	repos = append(repos, world.Repo{Instance: w.Instances[0].ID, RepoPath: w.Instances[40].ID})
+	wantBroken++
+	var page bytes.Buffer
+	if err := WriteFleetHTML(&page, "t", w.Instances, &w.Policy, repos, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="fleet-data">(.*?)</script>`).FindSubmatch(page.Bytes())
+	var data struct {
+		Groups []fleetGroup `json:"groups"`
+	}
+	if err := json.Unmarshal(m[1], &data); err != nil {
+		t.Fatal(err)
+	}
+	g := data.Groups[0]
+	if g.Refs != len(repos) || g.Broken != wantBroken || len(g.Existing) != len(repos)-1 {
+		t.Fatalf("group: %d references (%d refused), %d cells marked; want %d (%d), %d", g.Refs, g.Broken, len(g.Existing), len(repos), wantBroken, len(repos)-1)
+	}
+	ids := func(e [3]int) (string, string) {
+		return g.Instances[e[0]].([]any)[0].(string), g.Instances[e[1]].([]any)[0].(string)
+	}
+	for _, e := range g.Existing {
+		d, s := ids(e)
+		v := w.Policy.Evaluate(d, w.Instance(d), s, w.Instance(s))
+		if (e[2] == 1) != (v.Decision() == checks.Refused) {
+			t.Errorf("%s ← %s marked broken=%d; the rules say %s", d, s, e[2], v.Decision())
+		}
+	}
+	if want := fmt.Sprintf(`<span id="n-existing">%d</span> existing references, <span id="n-broken">%d</span>`, len(repos), wantBroken); wantBroken < 2 || !bytes.Contains(page.Bytes(), []byte(want)) {
+		t.Errorf("the page's counts do not say %s", want)
 	}
 }

@@ -212,6 +212,33 @@ func TestFleetPictureInABrowser(t *testing.T) {
 	screenshot(t, ctx, "fleet.png")
 }
 
+// Existing references are outlined on their cells, those the rules refuse
+// marked ✗, and the page and each group count them.
+func TestTheFleetPictureMarksExistingReferences(t *testing.T) {
+	ctx := browser(t)
+	path := writeTemp(t, string(bytesTrimmedWorld())+"\n  - instance: es-cn-cf79src00000001\n    repoPath: es-cn-cf710dest0000001\n")
+	page := filepath.Join(t.TempDir(), "fleet.html")
+	if code, _, errOut := conform(t, "check", "--world", path, "--matrix", "--html", page); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	do(t, ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("table.grid")))
+	if got := text(t, ctx, "#n-existing") + "/" + text(t, ctx, "#n-broken"); got != "2/1" {
+		t.Errorf("the page counts %s existing/refused references; want 2/1", got)
+	}
+	holds := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("td.existing.holds")).map(function(c){return c.textContent + " " + c.title})`)
+	broken := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("td.existing.broken")).map(function(c){return c.textContent + " " + c.title})`)
+	if len(holds) != 1 || !strings.HasPrefix(holds[0], "● es-cn-cf813dest0000001 (8.13) ← es-cn-cf85src00000001") || !strings.HasSuffix(holds[0], " · an existing reference") {
+		t.Errorf("references that hold: %q", holds)
+	}
+	if len(broken) != 1 || !strings.HasPrefix(broken[0], "✗ es-cn-cf79src00000001 (7.9_with_X-Pack) ← es-cn-cf710dest0000001") || !strings.Contains(broken[0], "refused by RULE-VERSION · an existing reference the rules refuse") {
+		t.Errorf("references the rules refuse: %q", broken)
+	}
+	counts := eval[string](t, ctx, `Array.from(document.querySelectorAll(".counts")).map(function(c){return c.textContent}).join("\n")`)
+	if !strings.Contains(counts, " · 2 existing references, 1 refused by the rules") {
+		t.Errorf("no group counts its refused reference:\n%s", counts)
+	}
+}
+
 // Groups past the labelled size are drawn cell by cell, and hovering names
 // the pair and the deciding rule.
 func TestMidSizeGroupsAreCanvasesWithHover(t *testing.T) {

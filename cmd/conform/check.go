@@ -165,7 +165,7 @@ func offlineCheck(o checkOptions, stdout, stderr io.Writer) int {
 		if o.html != "" {
 			meter := progress.OnTerminal(os.Stderr, "drawing the fleet:")
 			err := writeFile(o.html, func(out io.Writer) error {
-				return report.WriteFleetHTML(out, "conform fleet compatibility — "+w.Name, w.Instances, &w.Policy, meter.Update)
+				return report.WriteFleetHTML(out, "conform fleet compatibility — "+w.Name, w.Instances, &w.Policy, w.Repos, meter.Update)
 			})
 			if err != nil {
 				fmt.Fprintf(stderr, "conform check: writing %s: %v\n", o.html, err)

@@ -43,7 +43,7 @@ func commandTable() []command {
 		{name: "record", args: "[flags]", short: "record a session with the platform (or any implementation) to a cassette", run: runRecord, flags: true},
 		{name: "verify-oracle", args: "[flags]", short: "hold conform's decisions against a recorded cassette", run: runVerifyOracle, flags: true},
 		{name: "plan", args: "[flags]", short: "what planned upgrades do to the shared repositories that exist, and in which order (--help for flags)", run: runPlan, flags: true},
-		{name: "world", args: "init", short: "print a commented world that exercises every requirement", run: runWorld, words: []string{"init"}},
+		{name: "world", args: "init|export", short: "print a commented world that exercises every requirement, or export a real fleet as one", run: runWorld, words: []string{"init", "export"}},
 		{name: "requirements", short: "print the requirement catalogue (docs/requirements.md)", run: runRequirements},
 		{name: "contract", short: "print the contract ledger: operations, answers, sources (docs/contract.md)", run: runContract},
 		{name: "version", short: "print the tool's and the requirement catalogue's versions", run: runVersion},

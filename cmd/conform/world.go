@@ -9,6 +9,7 @@ import (
 )
 
 const worldHelp = `Usage: conform world init > world.yaml
+       conform world export --live --region R [flags] > fleet.yaml
 
 Prints a commented world file (format: docs/world.md) that exercises every
 requirement of the catalogue: the starting point for a vendor's own world.
@@ -17,6 +18,9 @@ keys to those your implementation holds, then check it without sending
 anything:
 
   conform run --dry-run --world world.yaml
+
+conform world export writes a world of a real fleet, read from the platform
+(conform world export --help).
 
 Exit codes:
   0  printed     2  usage error
@@ -33,12 +37,15 @@ const worldInitHeader = `# A world for conform run (format: docs/world.md), writ
 `
 
 func runWorld(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "export" {
+		return runWorldExport(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "init" {
 		if len(args) > 0 && isHelp(args[0]) {
 			fmt.Fprint(stdout, worldHelp)
 			return exitOK
 		}
-		fmt.Fprint(stderr, "conform world: want a subcommand: init\n\n"+worldHelp)
+		fmt.Fprint(stderr, "conform world: want a subcommand: init or export\n\n"+worldHelp)
 		return exitUsage
 	}
 	fs := newFlags("world init")
