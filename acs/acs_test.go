@@ -235,11 +235,15 @@ func TestNonceCacheFailsClosedAndForgetsOnlyExpiredNonces(t *testing.T) {
 			t.Fatalf("nonce %d: %v", i, got)
 		}
 	}
-	if got := c.Add("A", "x", at.Add(time.Minute), at); got != acs.NonceCacheFull {
-		t.Errorf("a full cache of valid nonces took one more: %v", got)
+	if got := c.Add("B", "x", at.Add(time.Minute), at); got != acs.NonceCacheFull {
+		t.Errorf("a key's full share of valid nonces took one more: %v", got)
 	}
 	if c.Len() != 100 {
 		t.Errorf("%d nonces kept, capacity 100", c.Len())
+	}
+	// One key's flood never refuses another key: the capacity is per key.
+	if got := c.Add("A", "a0", at.Add(time.Minute), at); got != acs.NonceNew {
+		t.Errorf("B's full share refused A's nonce: %v", got)
 	}
 	if got := c.Add("B", "n0", at.Add(time.Minute), at.Add(30*time.Second)); got != acs.NonceSeen {
 		t.Errorf("a replay within its window: %v, want NonceSeen", got)
@@ -247,7 +251,12 @@ func TestNonceCacheFailsClosedAndForgetsOnlyExpiredNonces(t *testing.T) {
 	if got := c.Add("A", "n0", at.Add(2*time.Minute), at.Add(time.Minute)); got != acs.NonceNew {
 		t.Errorf("after every nonce expired, another key's n0: %v, want NonceNew", got)
 	}
-	if c.Len() != 1 {
+	for i := range 99 { // B's share is free again once its nonces expired
+		if got := c.Add("B", fmt.Sprint("m", i), at.Add(3*time.Minute), at.Add(time.Minute)); got != acs.NonceNew {
+			t.Fatalf("B's nonce %d after its share expired: %v", i, got)
+		}
+	}
+	if c.Len() != 100 {
 		t.Errorf("expired nonces kept: %d", c.Len())
 	}
 	if got := c.Add("B", "n0", at.Add(3*time.Minute), at.Add(time.Minute)); got != acs.NonceNew {

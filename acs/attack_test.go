@@ -36,8 +36,9 @@ func code(f *acs.Failure) string {
 	return f.Err.Code
 }
 
-// A flood by another key cannot push a valid nonce out: the cache fails
-// closed (400 Throttling.User) and the captured request stays a replay.
+// A flood by another key cannot push a valid nonce out, nor shut this key
+// out: the flooder's share fails closed (400 Throttling.User), this key's
+// requests are still answered, and the captured request stays a replay.
 func TestReplayAfterAnotherKeyFloodsTheCache(t *testing.T) {
 	for _, scheme := range []string{"v3", "v1"} {
 		t.Run(scheme, func(t *testing.T) {
@@ -48,7 +49,7 @@ func TestReplayAfterAnotherKeyFloodsTheCache(t *testing.T) {
 			if _, f := v.Verify(captured, body); f != nil {
 				t.Fatalf("first use: %v", f)
 			}
-			for i := range 7 {
+			for i := range 8 {
 				r, b := signed(t, scheme, now, fmt.Sprint("flood-", i), flooder)
 				if _, f := v.Verify(r, b); f != nil {
 					t.Fatalf("flood %d: %v", i, f)
@@ -56,7 +57,11 @@ func TestReplayAfterAnotherKeyFloodsTheCache(t *testing.T) {
 			}
 			r, b := signed(t, scheme, now, "one-more", flooder)
 			if got := code(second(v.Verify(r, b))); got != "Throttling.User" {
-				t.Errorf("a new nonce into a full cache: %s, want Throttling.User", got)
+				t.Errorf("a new nonce into the flooder's full share: %s, want Throttling.User", got)
+			}
+			r, b = signed(t, scheme, now, "during-the-flood", creds)
+			if got := code(second(v.Verify(r, b))); got != "accepted" {
+				t.Errorf("this key's new request during another key's flood: %s, want accepted", got)
 			}
 			now = now.Add(14 * time.Minute)
 			if got := code(second(v.Verify(replay, body))); got != "SignatureNonceUsed" {

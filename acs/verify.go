@@ -18,7 +18,8 @@ import (
 // under it; a longer one is refused before anything is remembered.
 const MaxNonceLength = 64
 
-// DefaultNonceCapacity is how many nonces a Verifier remembers at most.
+// DefaultNonceCapacity is how many nonces a Verifier remembers at most for
+// one AccessKey.
 const DefaultNonceCapacity = 1 << 20
 
 // Verifier checks the signature of incoming requests, in either scheme, and
@@ -31,8 +32,8 @@ type Verifier struct {
 	nonces *NonceCache
 }
 
-// NewVerifier makes a Verifier that remembers at most capacity nonces (0
-// means DefaultNonceCapacity).
+// NewVerifier makes a Verifier that remembers at most capacity nonces per
+// AccessKey (0 means DefaultNonceCapacity).
 func NewVerifier(secret func(string) (string, bool), now func() time.Time, capacity int) *Verifier {
 	if capacity <= 0 {
 		capacity = DefaultNonceCapacity
@@ -343,18 +344,22 @@ type NonceAdd uint8
 const (
 	NonceNew       NonceAdd = iota // remembered
 	NonceSeen                      // a replay: seen before and not expired
-	NonceCacheFull                 // not remembered: the cache holds capacity unexpired nonces
+	NonceCacheFull                 // not remembered: the cache holds capacity unexpired nonces of the key
 )
 
 // NonceCache remembers each AccessKey's nonces until they expire, in
-// bounded memory. It fails closed: when it holds capacity nonces that are
-// all still valid it refuses new ones rather than forget one a replay could
-// use. Memory is at most capacity × (MaxNonceLength + the key's length) plus
-// a constant per entry.
+// bounded memory. It fails closed: when it holds capacity nonces of one
+// AccessKey that are all still valid it refuses that key's new ones rather
+// than forget one a replay could use. The capacity is per AccessKey, so one
+// key's flood never refuses another key's requests. Nonces are remembered
+// only for requests whose signature verified, so the keys are the world's:
+// memory is at most keys × capacity × (MaxNonceLength + the key's length)
+// plus a constant per entry.
 type NonceCache struct {
 	mu       sync.Mutex
 	capacity int
 	seen     map[nonceKey]time.Time
+	perKey   map[string]int
 	expiries expiryHeap
 }
 
@@ -406,30 +411,35 @@ func (h *expiryHeap) pop() expiring {
 	return top
 }
 
-// NewNonceCache makes a cache of at most capacity nonces.
+// NewNonceCache makes a cache of at most capacity nonces per AccessKey.
 func NewNonceCache(capacity int) *NonceCache {
-	return &NonceCache{capacity: capacity, seen: map[nonceKey]time.Time{}}
+	return &NonceCache{capacity: capacity, seen: map[nonceKey]time.Time{}, perKey: map[string]int{}}
 }
 
 // Add remembers accessKeyID's nonce until expires, unless it is already
 // remembered (NonceSeen) or the cache is full of unexpired nonces
-// (NonceCacheFull). Nonces that expired by now are forgotten first.
+// (NonceCacheFull: it holds capacity unexpired nonces of accessKeyID).
+// Nonces that expired by now are forgotten first.
 func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) NonceAdd {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.expiries) > 0 && !c.expiries[0].at.After(now) {
 		e := c.expiries.pop()
-		if c.seen[e.key] == e.at {
+		if at, ok := c.seen[e.key]; ok && at == e.at {
 			delete(c.seen, e.key)
+			if c.perKey[e.key.accessKeyID]--; c.perKey[e.key.accessKeyID] == 0 {
+				delete(c.perKey, e.key.accessKeyID)
+			}
 		}
 	}
 	k := nonceKey{accessKeyID, nonce}
 	if _, ok := c.seen[k]; ok {
 		return NonceSeen
 	}
-	if len(c.seen) >= c.capacity {
+	if c.perKey[accessKeyID] >= c.capacity {
 		return NonceCacheFull
 	}
+	c.perKey[accessKeyID]++
 	c.seen[k] = expires
 	c.expiries.push(expiring{k, expires})
 	return NonceNew
@@ -440,6 +450,7 @@ func (c *NonceCache) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.seen)
+	clear(c.perKey)
 	c.expiries = c.expiries[:0]
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/contract"
+	"github.com/snaprepo/conform/internal/boundedread"
 	"github.com/snaprepo/conform/internal/terminal"
 )
 
@@ -263,7 +264,9 @@ func (c *Client) exchange(req *http.Request, r *Request) (*Response, error) {
 	}
 	out := &Response{Request: r, Status: resp.StatusCode, Header: resp.Header, Body: body, Sent: sent}
 	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &fields) == nil && fields != nil {
+	// An answer nested past any the API gives is read as no JSON at all:
+	// the judges then say so, and no decoder walks it.
+	if boundedread.Depth(body, boundedread.MaxDepth) == nil && json.Unmarshal(body, &fields) == nil && fields != nil {
 		out.JSON = true
 		json.Unmarshal(fields["Code"], &out.Code)
 		json.Unmarshal(fields["Message"], &out.Message)

@@ -136,3 +136,31 @@ func TestExchangeTextEscapesTheAnswerAndShowsHowItWasSent(t *testing.T) {
 		}
 	}
 }
+
+// An answer nested past any the API gives (deeper than
+// boundedread.MaxDepth, though well within what encoding/json decodes) is
+// read as no JSON: no fields, whatever nests — arrays, objects or both.
+func TestADeeplyNestedAnswerIsNoJSON(t *testing.T) {
+	for name, inner := range map[string]string{
+		"arrays":  strings.Repeat("[", 1000) + strings.Repeat("]", 1000),
+		"objects": strings.Repeat(`{"a":`, 1000) + "1" + strings.Repeat("}", 1000),
+		"mixed":   strings.Repeat(`[{"a":`, 500) + "1" + strings.Repeat("}]", 500),
+	} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"RequestId":"R","Code":"C","Result":`+inner+`}`)
+		}))
+		start := time.Now()
+		resp, err := client(ts.URL, 5*time.Second).Do(context.Background(), Describe("x"))
+		ts.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if resp.JSON || resp.RequestID != "" || resp.Code != "" {
+			t.Errorf("%s: read as JSON (RequestId %q, Code %q)", name, resp.RequestID, resp.Code)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: %v", name, d)
+		}
+	}
+}

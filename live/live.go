@@ -386,6 +386,12 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 		if _, err := p.call("ListInstance page "+strconv.Itoa(page), region, false, o, &resp); err != nil {
 			return nil, err
 		}
+		if len(resp.Result) > pageSize {
+			// An answer must be about what was asked: a page of more than
+			// the size asked for is not the API's.
+			return nil, &Error{Op: "ListInstance page " + strconv.Itoa(page), Region: region, Endpoint: p.Endpoint(region), Kind: "unexpected",
+				Detail: fmt.Sprintf("a page of %d instances answered, more than the %d asked for", len(resp.Result), pageSize)}
+		}
 		for _, in := range resp.Result {
 			source := fmt.Sprintf("ListInstance in %s page %d (RequestId %s)", region, page, resp.RequestID)
 			d, err := p.record(region, in.InstanceID, in.EsVersion, "", in.Status, in.ExtendConfigs, source)

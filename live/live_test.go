@@ -113,12 +113,19 @@ func TestListInstancesReadsEveryPage(t *testing.T) {
 // A platform that answers full pages without end is a failed lookup after
 // MaxPages, never a loop.
 func TestEndlessPagesAreAFailedLookup(t *testing.T) {
+	endless(t, 100, 3, "more than 3 pages")
+	// A page larger than asked for is no answer to the question.
+	endless(t, 101, 1, "a page of 101 instances answered, more than the 100 asked for")
+}
+
+func endless(t *testing.T, perPage int, wantCalls int32, says string) {
+	t.Helper()
 	var calls atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
 		var b strings.Builder
 		b.WriteString(`{"RequestId":"R","Headers":{"X-Total-Count":1000000000},"Result":[`)
-		for i := range 100 {
+		for i := range perPage {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -136,10 +143,10 @@ func TestEndlessPagesAreAFailedLookup(t *testing.T) {
 	})
 	_, err := p.ListInstances("cn-hangzhou")
 	var le *live.Error
-	if !errors.As(err, &le) || !strings.Contains(err.Error(), "more than 3 pages") {
-		t.Fatalf("endless pages: %v; want a lookup error", err)
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), says) {
+		t.Fatalf("pages of %d: %v; want a lookup error saying %q", perPage, err, says)
 	}
-	if calls.Load() != 3 {
-		t.Errorf("%d pages asked for; want 3", calls.Load())
+	if calls.Load() != wantCalls {
+		t.Errorf("%d pages asked for; want %d", calls.Load(), wantCalls)
 	}
 }

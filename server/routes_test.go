@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
@@ -268,5 +269,29 @@ func TestUnavailableRepositoriesAreListedSo(t *testing.T) {
 	f.Repos[0].Status = "broken"
 	if _, err := world.FromFile("w", f); err == nil || !strings.Contains(err.Error(), `"broken" is not a repository status (want available or unavailable)`) {
 		t.Errorf("a repository status of broken: %v", err)
+	}
+}
+
+// A body nested past any the API takes is refused as a bad body before
+// any decoder walks it: arrays, objects and both mixed.
+func TestADeeplyNestedBodyIsABadBody(t *testing.T) {
+	srv, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	for name, inner := range map[string]string{
+		"arrays":  strings.Repeat("[", 100) + strings.Repeat("]", 100),
+		"objects": strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100),
+		"mixed":   strings.Repeat(`[{"a":`, 50) + "1" + strings.Repeat("}]", 50),
+	} {
+		r := apiclient.AddJSON(dest710, src74)
+		r.Body = []byte(`{"repoPath":"` + src74 + `","x":` + inner + `}`)
+		start := time.Now()
+		resp := do(t, c, r)
+		assertEnvelope(t, resp, 400, "InvalidParameter")
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: %v", name, d)
+		}
+	}
+	if got := srv.Repos(dest710); len(got) != 0 {
+		t.Errorf("created %v", got)
 	}
 }

@@ -85,6 +85,12 @@ func fail(msg string, callerSkip ...int) {
 	Fail(terminal.Escape(msg), skip)
 }
 
+// skip ends the spec as skipped with msg, its control bytes escaped: a
+// world's or an implementation's text never reaches a terminal raw.
+func skip(msg string) {
+	Skip(terminal.Escape(msg), 1)
+}
+
 // ready fails a spec at once that cannot be run for the run's sake: the
 // deadline passed, or the implementation stopped answering.
 func (e *env) ready() {
@@ -143,7 +149,7 @@ func (e *env) need(caps ...Capability) {
 		if !e.cfg.has(c) {
 			msg := fmt.Sprintf("disabled by configuration: capability %s (%s) is off", c, capabilityOps[c])
 			AddReportEntry(report.EntryDisabled, msg)
-			Skip(msg)
+			skip(msg)
 		}
 	}
 }
@@ -152,7 +158,7 @@ func (e *env) need(caps ...Capability) {
 func use(f found) pair {
 	if !f.ok {
 		AddReportEntry(report.EntryUnexercised, f.missing)
-		Skip(f.missing)
+		skip(f.missing)
 	}
 	return f.pair
 }
@@ -161,7 +167,7 @@ func use(f found) pair {
 // every case it needs.
 func planned() {
 	AddReportEntry(report.EntryPlanned, "the world exercises this spec")
-	Skip("dry run: the world exercises this spec; no request sent")
+	skip("dry run: the world exercises this spec; no request sent")
 }
 
 // noAnswer fails the spec for a request that got no answer, saying how.
@@ -208,7 +214,7 @@ func (e *env) add(ctx context.Context, c *apiclient.Client, r *apiclient.Request
 	why, dirty := e.dirty[[2]string{p.Dest, p.Source}]
 	e.mu.Unlock()
 	if dirty {
-		Skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
+		skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
 	}
 	e.cleanup(p)
 	resp := e.send(ctx, c, r)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -62,15 +64,41 @@ func envelopeProblems(resp *apiclient.Response) problems {
 	return p
 }
 
-// requestIDProblems wants a non-empty string RequestId in the body.
+// MaxRequestID is the longest RequestId the suite accepts: the platform's
+// are 36-character UUIDs; the format is open (OK-REQUEST-ID), a bound and
+// printable characters are conform's own demand, so that no answer's
+// RequestId can carry a terminal escape or a page into a report.
+const MaxRequestID = 256
+
+// requestIDProblems wants a non-empty string RequestId in the body, of
+// printable characters, at most MaxRequestID bytes.
 func requestIDProblems(resp *apiclient.Response) problems {
 	var p problems
 	var fields map[string]any
 	json.Unmarshal(resp.Body, &fields)
-	if s, ok := fields["RequestId"].(string); !ok || s == "" {
+	s, ok := fields["RequestId"].(string)
+	switch {
+	case !ok || s == "":
 		p.add("RequestId is not a non-empty string")
+	case len(s) > MaxRequestID:
+		p.add("RequestId is %d bytes long, want at most %d", len(s), MaxRequestID)
+	case !printable(s):
+		p.add("RequestId %q holds a control character or invalid UTF-8, want printable text", s)
 	}
 	return p
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // expectSuccess wants 200, application/json, Result true and a RequestId.

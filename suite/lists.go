@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/report"
 )
 
@@ -94,13 +95,24 @@ func (e *env) noteSettled(note string) {
 func (e *env) expectListed(ctx context.Context, p pair) {
 	GinkgoHelper()
 	_, why := e.settled(ctx, p.Dest, p.Source+" listed", func(got []string) string {
-		if slices.Contains(got, p.Source) {
-			return ""
+		if !slices.Contains(got, p.Source) {
+			return "it does not list " + p.Source + ": it lists " + joinOrNone(got)
 		}
-		return "it lists " + joinOrNone(got)
+		// The suite adds only instances of the world: an entry that is
+		// none is one nobody added.
+		var strangers []string
+		for _, s := range got {
+			if e.cfg.World.Instance(s) == nil {
+				strangers = append(strangers, terminal.Clip(s, 80))
+			}
+		}
+		if len(strangers) > 0 {
+			return fmt.Sprintf("it also lists what nobody added, no instance of the world (%d): %s", len(strangers), joinOrNone(strangers[:min(3, len(strangers))]))
+		}
+		return ""
 	})
 	if why != "" {
-		fail(fmt.Sprintf("[%s] after a successful add, ListSnapshotReposByInstanceId of %s does not list %s; %s", ids(), p.Dest, p.Source, why))
+		fail(fmt.Sprintf("[%s] after a successful add of %s, ListSnapshotReposByInstanceId of %s is wrong: %s", ids(), p.Source, p.Dest, why))
 	}
 }
 

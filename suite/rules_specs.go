@@ -68,7 +68,7 @@ func (e *env) ruleSpecs() {
 				By(p.Why)
 				resp := e.add(ctx, e.client, apiclient.AddJSON(p.Dest, p.Source), p)
 				if accepted(resp) {
-					Skip("the implementation accepted this pair; the rule's own requirement reports that")
+					skip("the implementation accepted this pair; the rule's own requirement reports that")
 				}
 				e.expectNothingCreated(ctx, p, resp)
 			},

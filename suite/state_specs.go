@@ -639,7 +639,7 @@ func (e *env) startClean(ctx context.Context, pools statePools) {
 	for _, d := range pools.dests {
 		for _, s := range pools.srcs {
 			if why, dirty := e.dirty[[2]string{d.ID, s.ID}]; dirty {
-				Skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
+				skip(fmt.Sprintf("not run: started from a dirty state because %s", why))
 			}
 		}
 	}

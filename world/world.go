@@ -16,6 +16,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -259,6 +261,8 @@ func FromFile(name string, f *File) (*World, error) {
 	}
 	if f.Region == "" {
 		add("", "region", "missing (want the region the endpoint serves, e.g. cn-hangzhou)")
+	} else if err := ValidRegion(f.Region); err != nil {
+		add("", "region", "%v", err)
 	}
 	accounts := map[string]bool{}
 	for i, a := range f.Accounts {
@@ -266,6 +270,12 @@ func FromFile(name string, f *File) (*World, error) {
 		if a.ID == "" {
 			add(where, "id", "missing (want the account UID as a string, e.g. \"1638000000000001\")")
 			continue
+		}
+		if err := ValidText("account id", a.ID); err != nil {
+			add(where, "id", "%v", err)
+		}
+		if err := ValidText("account name", a.Name); err != nil {
+			add(where, "name", "%v", err)
 		}
 		where = "account " + a.ID
 		if accounts[a.ID] {
@@ -351,6 +361,8 @@ func instanceFromRecord(i int, rec InstanceRecord, accounts map[string]bool) (ch
 	}
 	if rec.Region == "" {
 		add("region", "missing (want a region ID, e.g. cn-hangzhou)")
+	} else if err := ValidRegion(rec.Region); err != nil {
+		add("region", "%v", err)
 	}
 	var err error
 	if inst.Version, err = checks.ParseVersion(rec.Version); err != nil {
@@ -372,6 +384,39 @@ func instanceFromRecord(i int, rec InstanceRecord, accounts map[string]bool) (ch
 		add("status", "%v", err)
 	}
 	return inst, probs
+}
+
+// ValidRegion reports whether r can be a region ID: 1 to 64 letters,
+// digits, '-', '_' and '.' (the platform's are like cn-hangzhou). A region
+// is printed in verdicts and pages: no other byte may reach them.
+func ValidRegion(r string) error {
+	if r == "" || len(r) > 64 {
+		return fmt.Errorf("region %q must be 1 to 64 characters (e.g. cn-hangzhou)", truncate(r, 80))
+	}
+	for _, c := range r {
+		if !(c == '-' || c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return fmt.Errorf("region %q may hold only letters, digits, '-', '_' and '.' (e.g. cn-hangzhou)", truncate(r, 80))
+		}
+	}
+	return nil
+}
+
+// ValidText reports whether s, the field what, is printable text of at
+// most 128 bytes: valid UTF-8, no control character (an account's id or
+// name is printed in verdicts, on terminals and in pages).
+func ValidText(what, s string) error {
+	if len(s) > 128 {
+		return fmt.Errorf("%s %q is longer than 128 bytes", what, truncate(s, 80))
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not valid UTF-8", what, truncate(s, 80))
+	}
+	for _, c := range s {
+		if !unicode.IsPrint(c) {
+			return fmt.Errorf("%s %q holds a control character (write it without)", what, truncate(s, 80))
+		}
+	}
+	return nil
 }
 
 // ValidID reports whether id can be an instance ID: 1 to 64 characters of

@@ -235,7 +235,7 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 		checks.Refused:    "not compatible: the platform will refuse AddSnapshotRepo",
 		checks.Undecided:  "undecided: a fact a rule needs is missing",
 	}[v.Decision()]
-	fmt.Fprintf(w, "destination %s ← source %s: %s\n", v.DestID, v.SourceID, headline)
+	fmt.Fprintf(w, "destination %s ← source %s: %s\n", terminal.Line(v.DestID), terminal.Line(v.SourceID), headline)
 	width := 0
 	for _, r := range checks.Rules() {
 		width = max(width, len(r.ID))
@@ -246,7 +246,7 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 		if colour {
 			sign = m.colour + sign + "\x1b[0m"
 		}
-		fmt.Fprintf(w, "  %s %-*s  %s\n", sign, width, r.ID, v.Message(i))
+		fmt.Fprintf(w, "  %s %-*s  %s\n", sign, width, r.ID, terminal.Line(v.Message(i)))
 	}
 	if e := v.APIError(); e != nil {
 		fmt.Fprintln(w, e.Answer())
@@ -269,7 +269,7 @@ func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {
 			return err
 		}
 		d := row.Dest
-		fmt.Fprintf(out, "%s (%s, %s, %s): %d source(s)", d.ID, d.Version, d.Region, d.Account, len(row.Compatible))
+		fmt.Fprintf(out, "%s (%s, %s, %s): %d source(s)", d.ID, d.Version, terminal.Line(d.Region), terminal.Line(d.Account), len(row.Compatible))
 		if len(row.Compatible) > 0 {
 			fmt.Fprintf(out, ": %s", joinIDs(row.Compatible))
 		}
@@ -292,12 +292,21 @@ func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// matrixTextLimit is how many sources of one kind the text --matrix lists
+// for a destination: a group of a million would otherwise write n² IDs.
+// -o json lists every one.
+const matrixTextLimit = 50
+
 func joinIDs(in []*checks.Instance) string {
-	ids := make([]string, len(in))
-	for i, x := range in {
-		ids[i] = x.ID
+	ids := make([]string, 0, min(len(in), matrixTextLimit))
+	for _, x := range in[:min(len(in), matrixTextLimit)] {
+		ids = append(ids, x.ID)
 	}
-	return strings.Join(ids, ", ")
+	s := strings.Join(ids, ", ")
+	if len(in) > matrixTextLimit {
+		s += fmt.Sprintf(" … and %d more (-o json lists every one)", len(in)-matrixTextLimit)
+	}
+	return s
 }
 
 // appendMatrixJSON writes one JSON line by hand: a 100,000-instance matrix is

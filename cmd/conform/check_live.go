@@ -59,10 +59,10 @@ type applyJSON struct {
 func liveFailure(stderr io.Writer, err error) int {
 	var le *live.Error
 	if errors.As(err, &le) {
-		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %v\n", err)
+		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %s\n", terminal.Line(err.Error()))
 		return exitLookup
 	}
-	fmt.Fprintf(stderr, "conform check: %v\n", err)
+	fmt.Fprintf(stderr, "conform check: %s\n", terminal.Line(err.Error()))
 	return exitUsage
 }
 
@@ -157,18 +157,20 @@ func renderLive(stdout io.Writer, asJSON bool, res liveResult) error {
 		return json.NewEncoder(stdout).Encode(out)
 	}
 	printVerdict(stdout, v, terminal.Colour(stdout))
-	fmt.Fprintf(stdout, "credentials: %s\n", res.credLine)
+	// Every byte from the platform (values, RequestIds, messages) is
+	// escaped: none can rewrite the terminal or start a line of its own.
+	fmt.Fprintf(stdout, "credentials: %s\n", terminal.Line(res.credLine))
 	for _, n := range res.notes {
-		fmt.Fprintf(stdout, "note: %s\n", n)
+		fmt.Fprintf(stdout, "note: %s\n", terminal.Line(n))
 	}
 	if len(res.facts) > 0 {
 		fmt.Fprintln(stdout, "facts:")
 		for _, f := range res.facts {
-			fmt.Fprintf(stdout, "  %s %s = %s  (from %s)\n", f.Instance, f.Field, f.Value, f.Source)
+			fmt.Fprintf(stdout, "  %s %s = %s  (from %s)\n", terminal.Line(f.Instance), f.Field, terminal.Line(f.Value), terminal.Line(f.Source))
 		}
 	}
 	if res.applied != nil {
-		fmt.Fprintf(stdout, "apply: %s\n", res.applied.Message)
+		fmt.Fprintf(stdout, "apply: %s\n", terminal.Line(res.applied.Message))
 	}
 	return nil
 }
@@ -368,7 +370,7 @@ func renderAlternatives(stdout io.Writer, o liveOptions, dest *live.Described, c
 		} else if r.Verdict != "compatible" {
 			flag = r.DecidingRule
 		}
-		fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, r.Instance, r.Version, r.Verdict, platform, flag)
+		fmt.Fprintf(stdout, "  %-*s  %-20s  %-10s  %-12s  %s\n", width, terminal.Line(r.Instance), terminal.Line(r.Version), r.Verdict, platform, terminal.Line(flag))
 	}
-	fmt.Fprintf(stdout, "credentials: %s\n%d disagreement(s)\n", credLine, disagree)
+	fmt.Fprintf(stdout, "credentials: %s\n%d disagreement(s)\n", terminal.Line(credLine), disagree)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"github.com/snaprepo/conform/catalogue"
 	"io"
 	"os"
@@ -237,4 +238,32 @@ func builtinCatalogueVersion(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return cat.Version
+}
+
+// The text matrix lists at most a screenful of sources per destination and
+// says how many more; -o json keeps every one.
+func TestTheTextMatrixIsBoundedPerDestination(t *testing.T) {
+	var w strings.Builder
+	w.WriteString("region: cn-hangzhou\naccounts: [{id: \"1\"}]\ninstances:\n  - {id: es-dest, account: \"1\", region: cn-hangzhou, version: \"8.5\"}\n")
+	for i := range 80 {
+		fmt.Fprintf(&w, "  - {id: es-src-%03d, account: \"1\", region: cn-hangzhou, version: \"7.10\"}\n", i)
+	}
+	path := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(path, []byte(w.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := conform(t, "check", "--world", path, "--matrix")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	line, _, _ := strings.Cut(out, "\n")
+	if !strings.HasPrefix(line, "es-dest (8.5, cn-hangzhou, 1): 80 source(s): es-src-000, ") || strings.Count(line, "es-src-") != matrixTextLimit ||
+		!strings.HasSuffix(line, " … and 30 more (-o json lists every one)") {
+		t.Errorf("the destination's line: %s", line)
+	}
+	_, out, _ = conform(t, "check", "--world", path, "--matrix", "-o", "json")
+	first, _, _ := strings.Cut(out, "\n")
+	if strings.Count(first, "es-src-") != 80 {
+		t.Errorf("-o json lists %d sources of 80", strings.Count(first, "es-src-"))
+	}
 }

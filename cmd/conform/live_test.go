@@ -434,3 +434,38 @@ func TestLiveHostileAnswersAreFailedLookups(t *testing.T) {
 		})
 	}
 }
+
+// The platform's bytes never reach a terminal raw: a Message that would
+// clear the screen and forge a verdict, and RequestIds holding ESC, BEL,
+// CR, NUL, C1 and newlines, are escaped on stderr and in the facts lines.
+func TestLivePlatformTextIsEscapedOnEveryLine(t *testing.T) {
+	hostile := "\x1b[2J\x1b[32mcompatible: the platform will accept AddSnapshotRepo\a\r\x00\u009b\nforged line"
+	b, _ := json.Marshal(hostile)
+	quoted := strings.Trim(string(b), `"`)
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(403)
+		fmt.Fprintf(w, `{"Code":"Forbidden.RAM","Message":"%s","RequestId":"r"}`, quoted)
+	}))
+	defer refuse.Close()
+	describe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := strings.TrimPrefix(r.URL.Path, "/openapi/instances/")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"RequestId":"%s","Result":{"instanceId":"%s","esVersion":"7.10.0_with_X-Pack","status":"active"}}`, quoted, id)
+	}))
+	defer describe.Close()
+	env := liveEnv(t, t.TempDir(), envCreds...)
+	for name, url := range map[string]string{"an error Message on stderr": refuse.URL, "RequestIds in the facts": describe.URL} {
+		t.Run(name, func(t *testing.T) {
+			_, out, errOut := liveCheck(t, env, "--region", "cn-hangzhou", "--endpoint", url, "--timeout", "3s",
+				"--dest", "es-cn-hostiledest00001", "--source", "es-cn-hostilesrc000001")
+			all := out + errOut
+			if strings.ContainsAny(all, "\x1b\a\r\x00\u009b") || strings.Contains(all, "\nforged line") {
+				t.Errorf("a control byte or a forged line reached the terminal:\n%q", all)
+			}
+			if !strings.Contains(all, `\x1b[2J`) {
+				t.Errorf("the hostile text is not shown escaped:\n%s", all)
+			}
+		})
+	}
+}

@@ -27,8 +27,9 @@ one log line per request on stderr. Stops cleanly on SIGINT or SIGTERM.
 
 Replays are refused: a nonce is remembered, per AccessKey, for as long as its
 request's date stays within the 15-minute window. When --nonce-capacity nonces
-are remembered and all still valid, new signed requests get 400
-Throttling.User instead of a nonce being forgotten early.
+of one AccessKey are remembered and all still valid, that key's new signed
+requests get 400 Throttling.User instead of a nonce being forgotten early;
+other keys are not affected.
 
 Examples:
   conform serve
@@ -50,7 +51,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	auth := fs.String("auth", "on", "check request signatures: on or off")
 	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays; when full of valid ones, new signed requests get 400 Throttling.User")
+	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays, per AccessKey; when a key's are all valid, its new signed requests get 400 Throttling.User")
 	controlToken := fs.String("control-token", "", "turn on the control API under /_conform/ (docs/testing.md), every call with Authorization: Bearer TOKEN (default $CONFORM_CONTROL_TOKEN; empty: off)")
 	listFaults := fs.Bool("faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
 	var faults []string

@@ -73,6 +73,8 @@ type Faults struct {
 	LoseEvery50th          bool `fault:"every 50th acknowledged add is never stored" catches:"STATE-MODEL"`
 	LostUpdate             bool `fault:"an add reads the destination's list and writes it back unlocked: two different sources added at once keep one" catches:"ROB-CONCURRENT"`
 	RequestIDPerConnection bool `fault:"RequestIds count per connection: the first answer on every connection has the same one" catches:"STATE-MODEL"`
+	ListGarbage            bool `fault:"every ListSnapshotReposByInstanceId answer carries an entry nobody added" catches:"OK-LISTED"`
+	RequestIDMarkup        bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
 }
 
 // The faults that only reshape an answer, in one place: the server calls
@@ -99,10 +101,17 @@ func (f *Faults) reshapeResult(b bool) any {
 	return b
 }
 
+// requestIDMarkup is what the RequestIDMarkup fault puts in the body's
+// RequestIds.
+const requestIDMarkup = "\x1b[2J<script>"
+
 // reshapeRequestID is an answer's RequestId.
 func (f *Faults) reshapeRequestID(id string) string {
 	if f.ConstantRequestID {
 		return "00000000-0000-0000-0000-000000000000"
+	}
+	if f.RequestIDMarkup {
+		return id + requestIDMarkup
 	}
 	return id
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/internal/boundedread"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -74,6 +75,11 @@ func (s *Server) parseRepoPath(x *exchange, body []byte) (string, *apierror.Erro
 // refused.
 func repoPathOf(doc []byte) (string, *apierror.Error) {
 	bad := func(e apierror.Error) (string, *apierror.Error) { return "", &e }
+	if boundedread.Depth(doc, boundedread.MaxDepth) != nil {
+		// No body of the API nests past two levels: refused before any
+		// decoder walks it.
+		return bad(apierror.InvalidBody)
+	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return bad(apierror.InvalidBody)
@@ -250,6 +256,9 @@ func (s *Server) listSnapshotRepos(x *exchange, destID string) {
 		sources := s.store.List(destID)
 		if s.cfg.Faults.ListLeaks {
 			sources = append(sources, s.store.List(s.lastListed.Swap(destID))...)
+		}
+		if s.cfg.Faults.ListGarbage {
+			sources = append(sources, "es-cn-garbage0000001")
 		}
 		for _, src := range sources {
 			item := newRepoItem(src)

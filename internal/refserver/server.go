@@ -436,7 +436,7 @@ func (s *Server) write(x *exchange, status int, v any) {
 	}
 	h := x.w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("x-acs-request-id", x.requestID)
+	h.Set("x-acs-request-id", strings.TrimSuffix(x.requestID, requestIDMarkup)) // a header cannot carry the markup fault
 	x.status = status
 	x.w.WriteHeader(status)
 	x.w.Write(data)
