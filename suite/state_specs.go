@@ -219,8 +219,34 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		if rng.IntN(3) == 0 {
 			dest = rng.IntN(len(pools.dests))
 		}
-		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: rng.IntN(len(pools.srcs)), alreadySet: rng.IntN(2) == 0,
+		// Half the steps reuse a source an earlier step named, so that
+		// sources come to be shared by several destinations, as a fleet's
+		// are: a fault that touches other destinations shows then.
+		src := rng.IntN(len(pools.srcs))
+		if len(out) > 0 && rng.IntN(2) == 0 {
+			src = out[rng.IntN(len(out))].src
+		}
+		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: src, alreadySet: rng.IntN(2) == 0,
 			dialect: rng.IntN(len(stateDialects)), hostile: rng.IntN(len(hostileInputs)), op: rng.IntN(hostileOps)}
+		// Real use shares a source among destinations and deletes what it
+		// added: an add often takes an earlier add's source to another
+		// destination, a delete often an earlier add's pair — so a fault
+		// that reaches beyond the pair it is asked about shows.
+		var adds []step
+		for _, p := range out {
+			if p.kind == stepAdd {
+				adds = append(adds, p)
+			}
+		}
+		if len(adds) > 0 && rng.IntN(2) == 0 {
+			p := adds[rng.IntN(len(adds))]
+			switch {
+			case st.kind == stepAdd && len(pools.dests) > 1:
+				st.src, st.dest = p.src, (p.dest+1+rng.IntN(len(pools.dests)-1))%len(pools.dests)
+			case st.kind == stepDelete:
+				st.src, st.dest = p.src, p.dest
+			}
+		}
 		if st.kind == stepHostile && st.op == hostileTheirs && !e.cases.otherAccountDest().ok {
 			st.op = hostileUnknown
 		}

@@ -3,9 +3,11 @@ package world
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,72 +21,225 @@ import (
 //
 // Nesting is bounded by MaxDepth, far beyond any real world: without a
 // bound, a file of nested arrays costs time and memory that grow with the
-// square of its depth.
+// square of its depth. It is one pass over the bytes that allocates only
+// for the keys of an object and for an error; malformed JSON is left to
+// encoding/json, which says where.
 func strictJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	return walkJSON(dec, data, reflect.TypeOf(File{}), "", 0)
+	s := &strictScanner{data: data, fields: map[reflect.Type]map[string]reflect.Type{}}
+	err := s.value(reflect.TypeOf(File{}), 0)
+	if err == errMalformed {
+		return nil
+	}
+	return err
 }
 
 // MaxDepth is how deeply the arrays and objects of a world file may nest;
 // a world needs four levels.
 const MaxDepth = 64
 
-func walkJSON(dec *json.Decoder, data []byte, t reflect.Type, where string, depth int) error {
-	at := dec.InputOffset()
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// errMalformed stops the check at JSON that is not well formed.
+var errMalformed = errors.New("malformed JSON")
+
+type strictScanner struct {
+	data   []byte
+	i      int
+	fields map[reflect.Type]map[string]reflect.Type
+	// path is where the scanner is: keys, or array indexes (key "").
+	path []segment
+}
+
+type segment struct {
+	key   string
+	index int
+}
+
+// where is the scanner's place, as "instances[3].version".
+func (s *strictScanner) where() string {
+	var b strings.Builder
+	for _, g := range s.path {
+		if g.key == "" {
+			fmt.Fprintf(&b, "[%d]", g.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(g.key)
 	}
-	delim, ok := tok.(json.Delim)
+	return b.String()
+}
+
+func (s *strictScanner) space() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\r', '\n':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *strictScanner) fieldsOf(t reflect.Type) map[string]reflect.Type {
+	f, ok := s.fields[t]
 	if !ok {
-		return nil // a scalar: its type is encoding/json's to check
+		f = jsonFields(t)
+		s.fields[t] = f
 	}
-	if depth >= MaxDepth {
-		return fmt.Errorf("line %d: arrays and objects nested deeper than %d levels at %s (a world needs four; look for brackets that are never closed)", lineAt(data, at), MaxDepth, clipPlace(where))
+	return f
+}
+
+// str reads a string at s.i and returns its content, unescaped only when
+// it holds an escape.
+func (s *strictScanner) str() (string, error) {
+	start := s.i
+	s.i++ // the opening quote
+	escaped := false
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case '\\':
+			escaped = true
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			raw := s.data[start:s.i]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var out string
+			if json.Unmarshal(raw, &out) != nil {
+				return "", errMalformed
+			}
+			return out, nil
+		}
+		s.i++
 	}
-	switch delim {
-	case '[':
-		elem := t
-		if t.Kind() == reflect.Slice {
-			elem = t.Elem()
+	return "", errMalformed
+}
+
+// value checks the value at s.i, of type t, depth levels down.
+func (s *strictScanner) value(t reflect.Type, depth int) error {
+	s.space()
+	if s.i >= len(s.data) {
+		return errMalformed
+	}
+	switch s.data[s.i] {
+	case '"':
+		_, err := s.str()
+		return err
+	case '[', '{':
+		if depth >= MaxDepth {
+			return fmt.Errorf("line %d: arrays and objects nested deeper than %d levels at %s (a world needs four; look for brackets that are never closed)", lineAt(s.data, int64(s.i)), MaxDepth, clipPlace(s.where()))
 		}
-		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, data, elem, fmt.Sprintf("%s[%d]", where, i), depth+1); err != nil {
-				return err
-			}
+		if s.data[s.i] == '[' {
+			return s.array(t, depth)
 		}
-	case '{':
-		fields := jsonFields(t)
-		seen := map[string]bool{}
-		for dec.More() {
-			at := dec.InputOffset()
-			k, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key := k.(string)
-			place := strings.TrimPrefix(where+"."+key, ".")
-			if seen[key] {
-				return fmt.Errorf("line %d: %s is given twice (say it once)", lineAt(data, at), place)
-			}
-			seen[key] = true
-			field := t
-			if t.Kind() == reflect.Struct {
-				ft, known := fields[key]
-				if !known {
-					return fmt.Errorf("line %d: unknown field %q in %s%s", lineAt(data, at), key, placeName(t), suggest.DidYouMean(key, fieldNames(fields)))
-				}
-				field = ft
-			} else if t.Kind() == reflect.Map {
-				field = t.Elem()
-			}
-			if err := walkJSON(dec, data, field, place, depth+1); err != nil {
-				return err
-			}
+		return s.object(t, depth)
+	}
+	for s.i < len(s.data) { // a number, true, false or null
+		switch s.data[s.i] {
+		case ',', ']', '}', ' ', '\t', '\r', '\n':
+			return nil
+		}
+		s.i++
+	}
+	return nil
+}
+
+func (s *strictScanner) array(t reflect.Type, depth int) error {
+	elem := t
+	if t.Kind() == reflect.Slice {
+		elem = t.Elem()
+	}
+	s.i++
+	s.space()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		s.path = append(s.path, segment{index: n})
+		err := s.value(elem, depth+1)
+		s.path = s.path[:len(s.path)-1]
+		if err != nil {
+			return err
+		}
+		s.space()
+		if s.i >= len(s.data) {
+			return errMalformed
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return errMalformed
 		}
 	}
-	_, err = dec.Token() // the closing delimiter
-	return err
+}
+
+func (s *strictScanner) object(t reflect.Type, depth int) error {
+	fields := s.fieldsOf(t)
+	var seen []string // an object of a world has a few keys
+	s.i++
+	for {
+		s.space()
+		if s.i >= len(s.data) {
+			return errMalformed
+		}
+		if s.data[s.i] == '}' && len(seen) == 0 {
+			s.i++
+			return nil
+		}
+		if s.data[s.i] != '"' {
+			return errMalformed
+		}
+		at := s.i
+		key, err := s.str()
+		if err != nil {
+			return err
+		}
+		s.path = append(s.path, segment{key: key})
+		if slices.Contains(seen, key) {
+			return fmt.Errorf("line %d: %s is given twice (say it once)", lineAt(s.data, int64(at)), s.where())
+		}
+		seen = append(seen, key)
+		field := t
+		if t.Kind() == reflect.Struct {
+			ft, known := fields[key]
+			if !known {
+				return fmt.Errorf("line %d: unknown field %q in %s%s", lineAt(s.data, int64(at)), key, placeName(t), suggest.DidYouMean(key, fieldNames(fields)))
+			}
+			field = ft
+		} else if t.Kind() == reflect.Map {
+			field = t.Elem()
+		}
+		s.space()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			return errMalformed
+		}
+		s.i++
+		if err := s.value(field, depth+1); err != nil {
+			return err
+		}
+		s.path = s.path[:len(s.path)-1]
+		s.space()
+		if s.i >= len(s.data) {
+			return errMalformed
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return errMalformed
+		}
+	}
 }
 
 // clipPlace is a place in a world short enough for one line.

@@ -19,8 +19,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/fixtures"
 )
@@ -215,9 +213,7 @@ func Parse(name string, data []byte) (*World, error) {
 			return nil, fmt.Errorf("%s: not a world file: %w (see docs/world.md for the format)", name, err)
 		}
 	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil {
+		if err := decodeYAML(data, &f, yamlChunkLines); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("%s: the file is empty (want a world: region, accounts, instances; see docs/world.md)", name)
 			}

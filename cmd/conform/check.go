@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -83,7 +84,13 @@ type checkOptions struct {
 	world, dest, source, output, html string
 	matrix, live                      bool
 	lo                                liveOptions
+	// liveFlags are the flags given that mean something only with --live.
+	liveFlags []string
 }
+
+// liveOnly are the flags of conform check that only --live reads: given
+// without it, they would be silently ignored.
+var liveOnly = map[string]bool{"region": true, "regions": true, "endpoint": true, "region-endpoint": true, "profile": true, "timeout": true, "alternatives": true, "apply": true}
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	o, code, stop := parseCheck(args, stdout, stderr)
@@ -108,6 +115,7 @@ func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code i
 	fs.StringVar(&o.dest, "dest", "", "destination instance ID: the one that gets the shared repository")
 	fs.StringVar(&o.source, "source", "", "source instance ID: the repoPath whose repository is referenced")
 	fs.StringVar(&o.output, "o", "text", "output: text or json")
+	fs.StringVar(&o.output, "output", "text", "output: text or json (the long form of -o)")
 	fs.BoolVar(&o.matrix, "matrix", false, "for every destination of the world, list the sources that may reference it")
 	fs.StringVar(&o.html, "html", "", "with --matrix: also write the fleet as a self-contained HTML picture to this file")
 	fs.BoolVar(&o.live, "live", false, "read both instances from the platform through the official SDK instead of a world")
@@ -121,6 +129,11 @@ func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code i
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
 	code, stop = parseFlags(fs, checkHelp, args, stdout, stderr)
+	fs.Visit(func(f *flag.Flag) {
+		if liveOnly[f.Name] {
+			o.liveFlags = append(o.liveFlags, "--"+f.Name)
+		}
+	})
 	lo.dest, lo.source, lo.json = o.dest, o.source, o.output == "json"
 	return o, code, stop
 }
@@ -144,8 +157,8 @@ func (o checkOptions) validate() string {
 		return fmt.Sprintf("--timeout %s must be positive (e.g. 10s)", lo.timeout)
 	case o.live:
 		return ""
-	case lo.apply || lo.alternatives || lo.region != "" || lo.endpoint != "" || lo.profile != "":
-		return "--region, --endpoint, --profile, --alternatives and --apply go with --live"
+	case len(o.liveFlags) > 0:
+		return strings.Join(o.liveFlags, ", ") + " only mean something with --live: add --live, or leave them out"
 	case !o.matrix && (o.dest == "" || o.source == ""):
 		return "give both --dest ID and --source ID, or --matrix (see conform check --help)"
 	case o.html != "" && !o.matrix:
@@ -316,13 +329,13 @@ func joinIDs(in []*checks.Instance) string {
 func appendMatrixJSON(b []byte, row checks.MatrixRow) []byte {
 	d := row.Dest
 	b = append(b, `{"destination":`...)
-	b = strconv.AppendQuote(b, d.ID)
+	b = appendJSONString(b, d.ID)
 	b = append(b, `,"region":`...)
-	b = strconv.AppendQuote(b, d.Region)
+	b = appendJSONString(b, d.Region)
 	b = append(b, `,"account":`...)
-	b = strconv.AppendQuote(b, d.Account)
+	b = appendJSONString(b, d.Account)
 	b = append(b, `,"version":`...)
-	b = strconv.AppendQuote(b, d.Version.Raw)
+	b = appendJSONString(b, d.Version.Raw)
 	b = append(b, `,"count":`...)
 	b = strconv.AppendInt(b, int64(len(row.Compatible)), 10)
 	for _, f := range []struct {
@@ -336,9 +349,24 @@ func appendMatrixJSON(b []byte, row checks.MatrixRow) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = strconv.AppendQuote(b, x.ID)
+			b = appendJSONString(b, x.ID)
 		}
 		b = append(b, ']')
 	}
 	return append(b, "}\n"...)
+}
+
+// appendJSONString appends s as a JSON string: as it is when it is plain
+// printable ASCII (IDs, versions, regions), else as encoding/json writes it
+// — never Go's quoting, which is not JSON for control bytes.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -27,7 +27,16 @@ type liveOptions struct {
 // endpointFlags collects repeated --region-endpoint REGION=URL.
 type endpointFlags map[string]string
 
-func (e endpointFlags) String() string { return fmt.Sprint(map[string]string(e)) }
+// String is the endpoints as flags write them, REGION=URL, comma-separated
+// ("" when none, so that help shows no Go map).
+func (e endpointFlags) String() string {
+	var out []string
+	for r, u := range e {
+		out = append(out, r+"="+u)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}
 
 func (e endpointFlags) Set(v string) error {
 	region, url, ok := strings.Cut(v, "=")

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/snaprepo/conform/catalogue"
+	"github.com/snaprepo/conform/checks"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/snaprepo/conform/world"
 )
@@ -265,5 +267,23 @@ func TestTheTextMatrixIsBoundedPerDestination(t *testing.T) {
 	first, _, _ := strings.Cut(out, "\n")
 	if strings.Count(first, "es-src-") != 80 {
 		t.Errorf("-o json lists %d sources of 80", strings.Count(first, "es-src-"))
+	}
+}
+
+// A matrix line is JSON whatever its strings hold: control bytes, quotes,
+// markup and invalid UTF-8 included.
+func TestMatrixLinesAreJSONWhateverTheyHold(t *testing.T) {
+	for _, s := range []string{"es-cn-plain", "\x1b[2J", "a\"b\\c", "<script>&", "\x00\a\r\n", "\u009b", "\xff\xfe", "实例", "\u2028"} {
+		in := &checks.Instance{ID: s, Region: s, Account: s}
+		line := appendMatrixJSON(nil, checks.MatrixRow{Dest: in, Compatible: []*checks.Instance{in}})
+		if !json.Valid(line) {
+			t.Errorf("%q: not JSON: %s", s, line)
+			continue
+		}
+		var got struct{ Destination, Region, Account string }
+		json.Unmarshal(line, &got)
+		if utf8.ValidString(s) && (got.Destination != s || got.Region != s || got.Account != s) {
+			t.Errorf("%q read back as %q", s, got.Destination)
+		}
 	}
 }

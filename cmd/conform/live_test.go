@@ -469,3 +469,21 @@ func TestLivePlatformTextIsEscapedOnEveryLine(t *testing.T) {
 		})
 	}
 }
+
+// A flag only --live reads, given without it, is refused by name: never
+// silently ignored.
+func TestLiveOnlyFlagsNeedLive(t *testing.T) {
+	for _, flagArgs := range [][]string{{"--timeout", "3s"}, {"--regions", "a,b"}, {"--region-endpoint", "r=http://x"}, {"--region", "r"}, {"--endpoint", "http://x"}, {"--profile", "p"}, {"--apply"}, {"--alternatives"}} {
+		args := append([]string{"check", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001"}, flagArgs...)
+		code, out, errOut := conform(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, flagArgs[0]+" only mean something with --live") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %s", flagArgs, code, out, errOut, flagArgs[0])
+		}
+	}
+	if code, out, _ := conform(t, "check", "--output", "json", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001"); code != 0 || !json.Valid([]byte(out)) {
+		t.Errorf("--output json: exit %d, %q", code, out)
+	}
+	if _, help, _ := conform(t, "check", "--help"); strings.Contains(help, "map[") {
+		t.Errorf("help shows Go value syntax:\n%s", help)
+	}
+}

@@ -41,6 +41,10 @@ var goals = []goal{
 	{"BenchmarkExhaustiveProcessRSS", "rss-ratio", 0.8, 1.2, "exhaustive process peak RSS flat, 10k to 62.5k pairs, ±20 %"},
 	{"BenchmarkLoopbackAgainstBaseline", "ratio-of-baseline-rps", 0.5, none, "signed AddSnapshotRepo ≥ 0.5 × a bare handler's throughput"},
 	{"BenchmarkPlan100k", "ns/op", -none, 5e9, "conform plan: 10,000 upgrades of 100,000 instances holding 1,000,000 references < 5 s"},
+	{"BenchmarkWorldLoadMemory250k", "yaml-x-file", -none, 20, "loading a YAML world of 250,000 instances: peak heap ≤ 20 × the file"},
+	{"BenchmarkWorldLoadMemory250k", "json-x-file", -none, 10, "… a JSON one ≤ 10 × the file"},
+	{"BenchmarkWorldLoadMemory250k", "yaml-s-per-50MiB", -none, 10, "… 50 MiB of YAML in ≤ 10 s"},
+	{"BenchmarkWorldLoadMemory250k", "json-s-per-50MiB", -none, 10, "… 50 MiB of JSON in ≤ 10 s"},
 	{"BenchmarkHandlerAdd", "allocs/op", -none, 70, "the AddSnapshotRepo handler ≤ 70 allocations"},
 }
 
