@@ -69,6 +69,10 @@ func New(o Options) *Platform {
 	return &Platform{o: o, clients: map[string]*openapi.Client{}, Account: "<the account of AccessKey " + acs.MaskKeyID(o.Credentials.AccessKeyID) + ">"}
 }
 
+// AccessKeyID is the AccessKey ID the platform is called with (never its
+// secret).
+func (p *Platform) AccessKeyID() string { return p.o.Credentials.AccessKeyID }
+
 // Endpoint is the URL a region is called at.
 func (p *Platform) Endpoint(region string) string {
 	if e, ok := p.o.Endpoints[region]; ok {

@@ -211,7 +211,7 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		kinds = append(kinds, stepDescribe)
 	}
 	kinds = append(kinds, stepHostile)
-	var out []step
+	var out, adds []step // adds: the add steps of out
 	for len(out) < n {
 		// Most steps go to the first destination, so that sequences build up
 		// several repositories on one, as real use does.
@@ -232,12 +232,6 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		// added: an add often takes an earlier add's source to another
 		// destination, a delete often an earlier add's pair — so a fault
 		// that reaches beyond the pair it is asked about shows.
-		var adds []step
-		for _, p := range out {
-			if p.kind == stepAdd {
-				adds = append(adds, p)
-			}
-		}
 		if len(adds) > 0 && rng.IntN(2) == 0 {
 			p := adds[rng.IntN(len(adds))]
 			switch {
@@ -261,6 +255,9 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 			continue
 		}
 		out = append(out, st)
+		if st.kind == stepAdd {
+			adds = append(adds, st)
+		}
 	}
 	return out
 }

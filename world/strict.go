@@ -165,18 +165,8 @@ func (s *strictScanner) array(t reflect.Type, depth int) error {
 		if err != nil {
 			return err
 		}
-		s.space()
-		if s.i >= len(s.data) {
-			return errMalformed
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return nil
-		default:
-			return errMalformed
+		if done, err := s.after(']'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -226,20 +216,28 @@ func (s *strictScanner) object(t reflect.Type, depth int) error {
 			return err
 		}
 		s.path = s.path[:len(s.path)-1]
-		s.space()
-		if s.i >= len(s.data) {
-			return errMalformed
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return errMalformed
+		if done, err := s.after('}'); done || err != nil {
+			return err
 		}
 	}
+}
+
+// after reads what follows a member of an array or object: a comma (more
+// follow) or its closing bracket (done).
+func (s *strictScanner) after(closing byte) (done bool, err error) {
+	s.space()
+	if s.i >= len(s.data) {
+		return false, errMalformed
+	}
+	switch s.data[s.i] {
+	case ',':
+		s.i++
+		return false, nil
+	case closing:
+		s.i++
+		return true, nil
+	}
+	return false, errMalformed
 }
 
 // clipPlace is a place in a world short enough for one line.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/suggest"
@@ -110,7 +109,6 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 // parseCheck binds the flags into checkOptions.
 func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code int, stop bool) {
 	fs := newFlags("check")
-	o.lo.regionEndpoints = endpointFlags{}
 	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON (default: the built-in world)")
 	fs.StringVar(&o.dest, "dest", "", "destination instance ID: the one that gets the shared repository")
 	fs.StringVar(&o.source, "source", "", "source instance ID: the repoPath whose repository is referenced")
@@ -122,10 +120,7 @@ func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code i
 	lo := &o.lo
 	fs.StringVar(&lo.region, "region", "", "with --live: the region of the destination, e.g. cn-hangzhou")
 	fs.StringVar(&lo.regions, "regions", "", "with --live: regions to search for a source not in --region (default: every region DescribeRegions lists)")
-	fs.StringVar(&lo.endpoint, "endpoint", "", "with --live: endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
-	fs.Var(lo.regionEndpoints, "region-endpoint", "with --live: REGION=URL endpoint of another region (repeatable)")
-	fs.StringVar(&lo.profile, "profile", "", "with --live: aliyun CLI profile or credentials-file profile to use")
-	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, "with --live: timeout of each call")
+	bindPlatformFlags(fs, lo, "with --live: ")
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
 	code, stop = parseFlags(fs, checkHelp, args, stdout, stderr)

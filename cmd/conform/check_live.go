@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -22,6 +23,17 @@ type liveOptions struct {
 	timeout                            time.Duration
 	dest, source                       string
 	alternatives, apply, json          bool
+}
+
+// bindPlatformFlags binds the flags every command that reads the platform
+// takes — endpoints, profile, timeout — into lo; prefix opens each help
+// line ("with --live: " where the flag needs --live).
+func bindPlatformFlags(fs *flag.FlagSet, lo *liveOptions, prefix string) {
+	lo.regionEndpoints = endpointFlags{}
+	fs.StringVar(&lo.endpoint, "endpoint", "", prefix+"endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
+	fs.Var(lo.regionEndpoints, "region-endpoint", prefix+"REGION=URL endpoint of another region (repeatable)")
+	fs.StringVar(&lo.profile, "profile", "", prefix+"aliyun CLI profile or credentials-file profile to use")
+	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, prefix+"timeout of each call")
 }
 
 // endpointFlags collects repeated --region-endpoint REGION=URL.

@@ -51,14 +51,10 @@ func runWorldExport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("world export")
 	var o liveOptions
 	var isLive, showKey bool
-	o.regionEndpoints = endpointFlags{}
 	fs.BoolVar(&isLive, "live", false, "read the fleet from the platform (required: the only source there is)")
 	fs.StringVar(&o.region, "region", "", "the first region to export, e.g. cn-hangzhou; the world's region")
 	fs.StringVar(&o.regions, "regions", "", "more regions to export, comma-separated")
-	fs.StringVar(&o.endpoint, "endpoint", "", "endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
-	fs.Var(o.regionEndpoints, "region-endpoint", "REGION=URL endpoint of another region (repeatable)")
-	fs.StringVar(&o.profile, "profile", "", "aliyun CLI profile or credentials-file profile to use")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each call")
+	bindPlatformFlags(fs, &o, "")
 	fs.BoolVar(&showKey, "show-key-id", false, "write the AccessKey ID whole (never its secret)")
 	if code, stop := parseFlags(fs, worldExportHelp, args, stdout, stderr); stop {
 		return code
@@ -84,10 +80,9 @@ func runWorldExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exportFailure(stderr, err)
 	}
-	creds, _, _ := live.LoadCredentials(o.profile)
-	keyID := acs.MaskKeyID(creds.AccessKeyID)
+	keyID := acs.MaskKeyID(p.AccessKeyID())
 	if showKey {
-		keyID = creds.AccessKeyID
+		keyID = p.AccessKeyID()
 	}
 	f, notes, err := exportWorld(p, regions, keyID)
 	if err != nil {
