@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,7 +37,7 @@ Examples:
   conform plan --world fleet.yaml --upgrade es-cn-a=8.5_with_X-Pack
 
 Exit codes:
-  0  written     2  usage error
+  0  written     2  usage error (no credentials included)
   4  the lookup failed (network, credentials, throttling, an answer conform
      does not understand) — nothing written
 
@@ -108,9 +109,16 @@ func runWorldExport(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// exportFailure is conform check --live's split: exit 4 when the lookup
+// failed, 2 for anything else (no credentials, say).
 func exportFailure(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "conform world export: the lookup failed, nothing written: %s\n", terminal.Line(err.Error()))
-	return exitLookup
+	var le *live.Error
+	if errors.As(err, &le) {
+		fmt.Fprintf(stderr, "conform world export: the lookup failed, nothing written: %s\n", terminal.Line(err.Error()))
+		return exitLookup
+	}
+	fmt.Fprintf(stderr, "conform world export: %s\n", terminal.Line(err.Error()))
+	return exitUsage
 }
 
 // exportWorld reads every instance of regions and the repositories each

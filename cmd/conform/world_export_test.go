@@ -134,6 +134,10 @@ func TestAFailedExportWritesNothing(t *testing.T) {
 	if code, out, errOut := exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url); code != exitLookup || out != "" || !strings.Contains(errOut, "SignatureDoesNotMatch") {
 		t.Errorf("a wrong secret: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	// No credentials at all is the caller's to fix, as for check --live.
+	if code, out, errOut := exportLive(t, liveEnv(t, t.TempDir()), "--region", "cn-hangzhou", "--endpoint", hz.url); code != exitUsage || out != "" || !strings.Contains(errOut, "no credentials found") {
+		t.Errorf("no credentials: exit %d, stdout %q, stderr %q; want exit 2", code, out, errOut)
+	}
 	for _, args := range [][]string{{"world", "export"}, {"world", "export", "--live"}, {"world", "export", "--live", "--region", "r", "--timeout", "0s"}} {
 		var o, e strings.Builder
 		if c := run(args, &o, &e); c != exitUsage || !strings.Contains(e.String(), "conform world export: ") {
