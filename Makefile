@@ -13,12 +13,12 @@ lint:
 	$(GO) tool staticcheck ./...
 
 # Every benchmark, then the speed goals they measure, met or missed
-# (internal/benchgoals); exit 1 when a goal is missed.
+# (internal/cmd/benchgoals); exit 1 when a goal is missed.
 bench:
 	@out="$$(mktemp)"; trap 'rm -f "$$out" "$$out.code"' EXIT; \
 	{ $(GO) test -run '^$$' -bench . -benchmem ./...; echo $$? > "$$out.code"; } | tee "$$out"; \
 	[ "$$(cat "$$out.code")" = 0 ] || { echo "make bench: a benchmark failed"; exit 1; }; \
-	$(GO) run ./internal/benchgoals < "$$out"
+	$(GO) run ./internal/cmd/benchgoals < "$$out"
 
 build:
 	$(GO) build -o bin/conform ./cmd/conform
@@ -26,7 +26,7 @@ build:
 install:
 	$(GO) install ./cmd/conform
 
-# How well the tests bite: one operator changed at a time (internal/mutate),
+# How well the tests bite: one operator changed at a time (internal/cmd/mutate),
 # each package's score and its surviving mutants. Not part of make test.
 mutation:
-	$(GO) run ./internal/mutate -j 2 ./acs ./checks ./world ./planning ./internal/refserver=./server
+	$(GO) run ./internal/cmd/mutate -j 2 ./acs ./checks ./world ./planning ./internal/refserver=./server

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -370,6 +371,47 @@ func AlternativesByDefault(dest string) *Request {
 // Describe is DescribeInstance.
 func Describe(id string) *Request {
 	return ForOperation("DescribeInstance", id)
+}
+
+// Instances is ListInstance: page page (from 1) of size instances.
+func Instances(page, size int) *Request {
+	r := ForOperation("ListInstance", "")
+	r.Query = url.Values{"page": {strconv.Itoa(page)}, "size": {strconv.Itoa(size)}}
+	return r
+}
+
+// Regions is DescribeRegions.
+func Regions() *Request { return ForOperation("DescribeRegions", "") }
+
+// ListedInstance is one item of a ListInstance answer, as far as the suite
+// reads it.
+type ListedInstance struct {
+	InstanceID string `json:"instanceId"`
+	EsVersion  string `json:"esVersion"`
+}
+
+// ListedInstances reads a ListInstance answer's Result.
+func (r *Response) ListedInstances() ([]ListedInstance, error) {
+	var out []ListedInstance
+	if err := json.Unmarshal(r.Result, &out); err != nil {
+		return nil, fmt.Errorf("the answer's Result is not a list of instances: %w", err)
+	}
+	return out, nil
+}
+
+// RegionIDs reads a DescribeRegions answer's Result: each region's ID.
+func (r *Response) RegionIDs() ([]string, error) {
+	var regions []struct {
+		RegionID string `json:"regionId"`
+	}
+	if err := json.Unmarshal(r.Result, &regions); err != nil {
+		return nil, fmt.Errorf("the answer's Result is not a list of regions: %w", err)
+	}
+	ids := make([]string, len(regions))
+	for i, rg := range regions {
+		ids[i] = rg.RegionID
+	}
+	return ids, nil
 }
 
 // Repo is one item of a repository list.

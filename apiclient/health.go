@@ -111,7 +111,7 @@ func (h *Health) record(err error) {
 	h.run++
 	h.last = err
 	if h.run >= h.Limit && h.stopped == nil {
-		h.stopped = fmt.Errorf("%w after %d consecutive requests without an answer (the last: %v)", ErrStopped, h.run, err)
+		h.stopped = fmt.Errorf("%w after %d consecutive requests without an answer (the last: %w)", ErrStopped, h.run, err)
 	}
 }
 

@@ -95,11 +95,13 @@ func (c *Catalogue) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Requirement catalogue %s\n\n", c.Version)
 	b.WriteString("Generated from `fixtures/requirements.yaml` by `conform requirements`; a test keeps this copy current.\n")
-	b.WriteString("Every spec of `conform run` carries its requirement's ID and level as Ginkgo labels.\n")
+	b.WriteString("Every spec of `conform run` carries its requirement's ID and level as Ginkgo labels, and sits in its family's file\n")
+	b.WriteString("(named under each family; the reports give each spec's file and line as `location`); `conform run --exhaustive`'s\n")
+	b.WriteString("pair comparisons, labelled with the rule that decides each pair, sit in `" + ExhaustiveSpecFile + "`.\n")
 	b.WriteString("Where the platform's documentation leaves an outcome open, the last column says what passes:\n")
 	b.WriteString("an honest implementation never fails for a choice the documentation does not make.\n")
 	for _, f := range familyOrder {
-		fmt.Fprintf(&b, "\n## %s\n\n| ID | level | since | requirement | source | left open |\n|---|---|---|---|---|---|\n", f)
+		fmt.Fprintf(&b, "\n## %s\n\nSpecs: [`%s`](../%s).\n\n| ID | level | since | requirement | source | left open |\n|---|---|---|---|---|---|\n", f, Requirement{Family: f}.SpecFile(), Requirement{Family: f}.SpecFile())
 		for _, r := range c.Requirements {
 			if r.Family != f {
 				continue
@@ -113,6 +115,16 @@ func (c *Catalogue) Markdown() string {
 	}
 	return b.String()
 }
+
+// SpecFile is the file of the suite that holds the requirement's specs:
+// one file per family (suite/<family>_specs.go). The exhaustive run's
+// pair comparisons, for every rule at once, sit in ExhaustiveSpecFile.
+func (r Requirement) SpecFile() string { return "suite/" + r.Family + "_specs.go" }
+
+// ExhaustiveSpecFile holds the specs of conform run --exhaustive: each
+// compares one destination's pairs and is labelled with the requirement
+// that decides them.
+const ExhaustiveSpecFile = "suite/exhaustive_specs.go"
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 

@@ -112,14 +112,6 @@ func (p *Policy) Evaluate(destID string, dest *Instance, sourceID string, source
 // Outcome is rule i's outcome (i indexes Rules).
 func (v *Verdict) Outcome(i int) Outcome { return v.results[i].Outcome }
 
-// Override replaces rule i's outcome, keeping its sentence's reason: for an
-// implementation that disagrees with the rules on purpose, such as the
-// reference server's planted faults.
-func (v *Verdict) Override(i int, o Outcome) {
-	v.with[v.results[i].Outcome] &^= 1 << i
-	v.set(i, Result{o, v.results[i].reason})
-}
-
 // Failing is the number of rules that fail.
 func (v *Verdict) Failing() int { return bits.OnesCount16(uint16(v.with[Fail])) }
 

@@ -41,7 +41,7 @@ func benchFleet(b *testing.B, n, refs, ups int) (*world.World, []Upgrade) {
 }
 
 // BenchmarkPlan100k plans 10,000 upgrades of a fleet of 100,000 instances
-// holding 1,000,000 references (goal: internal/benchgoals).
+// holding 1,000,000 references (goal: internal/cmd/benchgoals).
 func BenchmarkPlan100k(b *testing.B) {
 	w, ups := benchFleet(b, 100_000, 1_000_000, 10_000)
 	b.ResetTimer()

@@ -139,7 +139,7 @@ func Make(w *world.World, ups []Upgrade) (*Plan, error) {
 			return nil, fmt.Errorf("upgrade of %s: it is not in %s%s", u.ID, w.Name, suggest.DidYouMean(u.ID, w.InstanceIDs()))
 		}
 		if f.step[i] >= 0 {
-			return nil, fmt.Errorf("upgrade of %s: given twice (give each instance one --upgrade)", u.ID)
+			return nil, fmt.Errorf("upgrade of %s: given twice (plan one upgrade per instance)", u.ID)
 		}
 		next, err := upgraded(w.Instances[i], u)
 		if err != nil {

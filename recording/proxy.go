@@ -94,7 +94,7 @@ func NewProxy(upstream, file string, timeout time.Duration) (*Proxy, error) {
 		return nil, fmt.Errorf("upstream %q is not an endpoint: want http:// or https://HOST[:PORT], for example https://elasticsearch.cn-hangzhou.aliyuncs.com", upstream)
 	}
 	if file == "" {
-		return nil, errors.New("no cassette file named: pass --cassette FILE")
+		return nil, errors.New("no cassette file named: give NewProxy the file to record to")
 	}
 	c := cassette.New(strings.TrimSuffix(file, ".yaml"))
 	c.File = file

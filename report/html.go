@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/snaprepo/conform/catalogue"
@@ -18,6 +19,9 @@ type htmlFamily struct {
 type htmlRow struct {
 	Requirement
 	Failures []string // the failure messages: requirement, request and answer excerpts
+	// Locations are where the requirement's specs are written (file:line),
+	// each once.
+	Locations []string
 }
 
 type htmlCount struct {
@@ -39,8 +43,12 @@ func (run *Run) WriteHTML(w io.Writer) error {
 	for _, r := range run.Requirements {
 		row := htmlRow{Requirement: r}
 		for _, i := range r.Specs {
-			if s := run.Specs[i]; s.State == Failed {
-				row.Failures = append(row.Failures, s.Name+"\n"+s.Reason)
+			s := run.Specs[i]
+			if s.State == Failed {
+				row.Failures = append(row.Failures, s.Name+" ("+s.Location+")\n"+s.Reason)
+			}
+			if s.Location != "" && !slices.Contains(row.Locations, s.Location) {
+				row.Locations = append(row.Locations, s.Location)
 			}
 		}
 		byFamily[r.Family].Rows = append(byFamily[r.Family].Rows, row)
@@ -130,7 +138,7 @@ conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <
 <thead><tr><th>requirement</th><th>level</th><th>statement</th><th>result</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr class="req {{.State}}" id="req-{{.ID}}" data-state="{{.State}}">
-<td class="id">{{.ID}}<br><small class="since" title="the catalogue version that introduced it">since {{.Since}}</small></td><td>{{.Level}}</td>
+<td class="id">{{.ID}}<br><small class="since" title="the catalogue version that introduced it">since {{.Since}}</small>{{range .Locations}}<br><small class="where" title="where a spec of it is written">{{.}}</small>{{end}}</td><td>{{.Level}}</td>
 <td>{{.Statement}}{{if .Failures}}
 <details class="failures"><summary>{{len .Failures}} failure(s): request and answer</summary>{{range .Failures}}<pre>{{.}}</pre>{{end}}</details>{{else if .Reason}}
 <div class="reason">{{short .Reason}}</div>{{end}}</td>
@@ -154,16 +162,19 @@ conform <b id="tool-version">{{.Run.ToolVersion}}</b> · requirement catalogue <
 `))
 
 // WriteBadge writes an SVG badge in the usual two-part style:
-// "conform | MUST 16/16", green when every MUST requirement passed, red
-// otherwise.
+// "conform | MUST 16/16". The count is of the MUST requirements the run
+// holds the implementation to: a capability declared absent takes its
+// requirements out (the badge says "without" it). Green when every one of
+// them passed; red when one failed, was skipped or did not run, or there
+// are none. SHOULD requirements do not change it: the badge counts MUSTs.
 func (run *Run) WriteBadge(w io.Writer) error {
 	c := run.Counts()[catalogue.Must]
-	total := c[Passed] + c[Failed] + c[Skipped] + c[Disabled] + c[NotRun]
-	colour := "#4c1"
-	if c[Passed] != total || total == 0 || run.Outcome() != Complete {
-		colour = "#e05d44"
+	passed, total := c[Passed], c[Passed]+c[Failed]+c[Skipped]+c[NotRun]
+	colour := badgeRed
+	if passed == total && total > 0 {
+		colour = badgeGreen
 	}
-	label, value := "conform", fmt.Sprintf("MUST %d/%d", c[Passed], total)
+	label, value := "conform", fmt.Sprintf("MUST %d/%d", passed, total)
 	if len(run.CapabilitiesOff) > 0 {
 		// The result holds only for what the vendor declared present.
 		value += " · without " + strings.Join(run.CapabilitiesOff, ",")
@@ -185,5 +196,11 @@ func (run *Run) WriteBadge(w io.Writer) error {
 		lw/2, label, lw/2, label, lw+vw/2, value, lw+vw/2, value)
 	return err
 }
+
+// The badge's colours, as badge services draw pass and fail.
+const (
+	badgeGreen = "#4c1"
+	badgeRed   = "#e05d44"
+)
 
 func textWidth(s string) int { return int(float64(len(s))*6.5 + 0.5) }

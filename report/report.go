@@ -5,6 +5,8 @@ package report
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +51,12 @@ type Spec struct {
 	State        State         `json:"state"`
 	Reason       string        `json:"reason,omitempty"`
 	Duration     time.Duration `json:"durationNs"`
+	// Level is the level label the spec carries (MUST or SHOULD): its
+	// requirement's level, as label filters select it.
+	Level string `json:"level"`
+	// Location is where the spec is written: its file, from the module's
+	// root, and line, e.g. suite/rules_specs.go:42.
+	Location string `json:"location"`
 	// Unexercised: the world lacks a case this spec needs.
 	Unexercised bool `json:"unexercised,omitempty"`
 	// Settled says, for each list that showed a write only after a while,
@@ -150,15 +158,19 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 			continue
 		}
 		var ids []string
+		level := ""
 		for _, l := range s.Labels() {
 			if _, ok := index[l]; ok {
 				ids = append(ids, l)
+			}
+			if l == catalogue.Must || l == catalogue.Should {
+				level = l
 			}
 		}
 		if len(ids) == 0 {
 			continue // a spec of the embedding suite, not conform's
 		}
-		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime}
+		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime, Level: level, Location: Location(s.LeafNodeLocation)}
 		for _, en := range s.ReportEntries {
 			if en.Name == EntrySettled {
 				spec.Settled = append(spec.Settled, en.Value.String())
@@ -205,6 +217,20 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		run.Requirements[i].State, run.Requirements[i].Reason = run.summarize(&run.Requirements[i])
 	}
 	return run
+}
+
+// Location is a code location as the reports give it: the file from the
+// package directory on (the module root of conform's own specs, wherever
+// the module sits — a checkout, the module cache, -trimpath) and the line.
+func Location(l types.CodeLocation) string {
+	if l.FileName == "" {
+		return ""
+	}
+	file := filepath.ToSlash(l.FileName)
+	if dir := path.Base(path.Dir(file)); dir != "." && dir != "/" {
+		file = dir + "/" + path.Base(file)
+	}
+	return fmt.Sprintf("%s:%d", file, l.LineNumber)
 }
 
 // hasEntry reports whether the spec carries the report entry name.

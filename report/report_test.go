@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,61 @@ func TestBadgeIsGreenOnlyWhenEveryMustPassed(t *testing.T) {
 	}
 }
 
+// The badge's rule, case by case: green exactly when every MUST the run
+// holds the implementation to passed; a SHOULD never changes it; a MUST
+// skipped or not run is not a pass; a capability declared absent takes
+// its MUSTs out of the count.
+func TestBadgeColourRule(t *testing.T) {
+	cat, _ := catalogue.Builtin()
+	var firstMust, firstShould = -1, -1
+	var base []types.SpecReport
+	musts := 0
+	for i, r := range cat.Requirements {
+		base = append(base, spec(types.SpecStatePassed, "", r.ID, r.Level))
+		switch {
+		case r.Level == catalogue.Must:
+			musts++
+			if firstMust < 0 {
+				firstMust = i
+			}
+		case firstShould < 0:
+			firstShould = i
+		}
+	}
+	disabled := spec(types.SpecStateSkipped, "disabled by configuration: capability list is off", base[firstMust].LeafNodeLabels...)
+	disabled.ReportEntries = types.ReportEntries{{Name: EntryDisabled}}
+	for _, tt := range []struct {
+		name   string
+		change func(all []types.SpecReport)
+		colour string
+		count  string
+	}{
+		{"every MUST passed", func([]types.SpecReport) {}, badgeGreen, fmt.Sprintf("MUST %d/%d", musts, musts)},
+		{"a SHOULD failed", func(all []types.SpecReport) {
+			all[firstShould] = spec(types.SpecStateFailed, "x", all[firstShould].LeafNodeLabels...)
+		}, badgeGreen, fmt.Sprintf("MUST %d/%d", musts, musts)},
+		{"a MUST failed", func(all []types.SpecReport) {
+			all[firstMust] = spec(types.SpecStateFailed, "x", all[firstMust].LeafNodeLabels...)
+		}, badgeRed, fmt.Sprintf("MUST %d/%d", musts-1, musts)},
+		{"a MUST skipped: the world lacks a case", func(all []types.SpecReport) {
+			all[firstMust] = spec(types.SpecStateSkipped, "the world lacks it", all[firstMust].LeafNodeLabels...)
+		}, badgeRed, fmt.Sprintf("MUST %d/%d", musts-1, musts)},
+		{"a MUST disabled: its capability declared absent", func(all []types.SpecReport) {
+			all[firstMust] = disabled
+		}, badgeGreen, fmt.Sprintf("MUST %d/%d", musts-1, musts-1)},
+	} {
+		all := slices.Clone(base)
+		tt.change(all)
+		var b bytes.Buffer
+		if err := sampleRun(t, all...).WriteBadge(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), `fill="`+tt.colour+`"`) || !strings.Contains(b.String(), tt.count) {
+			t.Errorf("%s: want %s and %q, got\n%s", tt.name, tt.colour, tt.count, b.String())
+		}
+	}
+}
+
 func TestRunLengthEncoding(t *testing.T) {
 	if got := runLength([]byte("cccHHw")); got != "c3H2w1" {
 		t.Errorf("got %s", got)
@@ -332,5 +388,37 @@ func TestSummaryMakesOutsideTextInert(t *testing.T) {
 	}
 	if !strings.Contains(out, `&lt;script&gt;alert\(1\)&lt;/script&gt;`) || !strings.Contains(out, `a\|b`) {
 		t.Errorf("the hostile text is not shown escaped:\n%s", out)
+	}
+}
+
+// The JSON report is JSON whatever an implementation's answers put in a
+// failure: control bytes, quotes, markup and invalid UTF-8; it carries each
+// spec's location and level, and the XML reports stay XML.
+func TestReportsStayTheirFormatWhateverAnswersHold(t *testing.T) {
+	for _, s := range []string{"\x1b[2J", "a\"b\\c", "<script>&</script>", "\x00\a\r\n", "\u009b", "\xff\xfe", "\u2028", "]]>"} {
+		sp := spec(types.SpecStateFailed, "answer: "+s, "OK-CREATED", catalogue.Must)
+		sp.LeafNodeLocation = types.CodeLocation{FileName: "/somewhere/conform/suite/success_specs.go", LineNumber: 42}
+		run := sampleRun(t, sp)
+		var b bytes.Buffer
+		if err := run.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(b.Bytes()) {
+			t.Errorf("%q: the JSON report is not JSON", s)
+		}
+		var got struct {
+			Specs []struct{ Location, Level string }
+		}
+		json.Unmarshal(b.Bytes(), &got)
+		if len(got.Specs) != 1 || got.Specs[0].Location != "suite/success_specs.go:42" || got.Specs[0].Level != catalogue.Must {
+			t.Errorf("%q: specs %+v, want location suite/success_specs.go:42 and level MUST", s, got.Specs)
+		}
+		b.Reset()
+		if err := run.WriteJUnit(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := xml.Unmarshal(b.Bytes(), new(struct{ XMLName xml.Name })); err != nil {
+			t.Errorf("%q: the JUnit report is not XML: %v", s, err)
+		}
 	}
 }

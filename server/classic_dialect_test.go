@@ -8,7 +8,7 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
-	"github.com/snaprepo/conform/internal/wire"
+	"github.com/snaprepo/conform/internal/wiretest"
 )
 
 // conform's classic dialect (--signature v1 with the form body) sends what
@@ -20,7 +20,7 @@ func TestConformSpeaksLikeTheClassicGoSDK(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"Result":true,"RequestId":"C0FFEE00-0000-0000-0000-000000000000"}`))
 	}
-	sdkRec, ours := wire.NewRecorder(answer), wire.NewRecorder(answer)
+	sdkRec, ours := wiretest.NewRecorder(answer), wiretest.NewRecorder(answer)
 	defer sdkRec.Close()
 	defer ours.Close()
 	if _, err := sdkClient(t, primarySecret).AddSnapshotRepo(addRequest(t, sdkRec.Server, dest710, src79)); err != nil {
@@ -30,7 +30,7 @@ func TestConformSpeaksLikeTheClassicGoSDK(t *testing.T) {
 	if _, err := c.Do(context.Background(), apiclient.AddClassic(dest710, src79)); err != nil {
 		t.Fatal(err)
 	}
-	theirs, mine := wire.Shape(sdkRec.Requests()[0], acs.V1Form{OmitEmptyHeaders: true}), wire.Shape(ours.Requests()[0], acs.V1Form{OmitEmptyHeaders: true})
+	theirs, mine := wiretest.Shape(sdkRec.Requests()[0], acs.V1Form{OmitEmptyHeaders: true}), wiretest.Shape(ours.Requests()[0], acs.V1Form{OmitEmptyHeaders: true})
 	if theirs != mine {
 		t.Errorf("conform's classic request differs from alibaba-cloud-sdk-go's\nSDK:\n%s\nconform:\n%s", theirs, mine)
 	}
@@ -51,7 +51,7 @@ func TestReadClassicReadsAnswersAsTheClassicSDKDoes(t *testing.T) {
 		{"error that is not JSON", 502, `<html>bad gateway</html>`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := wire.NewRecorder(func(w http.ResponseWriter, r *http.Request) {
+			rec := wiretest.NewRecorder(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tt.status)
 				w.Write([]byte(tt.body))

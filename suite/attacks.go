@@ -255,6 +255,12 @@ func (e *env) replayAfter(ctx context.Context, between func(*apiclient.Client, s
 		e.mu.Lock()
 		delete(e.acked, [2]string{p.Dest, p.Source})
 		e.mu.Unlock()
+		// A delete that did not take is OK-DELETED's fault, not the
+		// replay's: the pair is marked, and the replay is not judged on it.
+		e.verifyDeleted(ctx, p.Dest, []string{p.Source}, true)
+		if why, dirty := e.dirtyWhy(p); dirty {
+			skip(fmt.Sprintf("not run: the delete between the two uses of the nonce did not take: %s", why))
+		}
 	}
 	between(c, p.Dest)
 	resp := e.add(ctx, c, r, p)

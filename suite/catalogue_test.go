@@ -53,6 +53,19 @@ func TestEveryRequirementHasASpecAndEverySpecAKnownRequirement(t *testing.T) {
 				t.Errorf("spec %q names %s in its title: requirement IDs belong in labels only", s.Name, r.ID)
 			}
 		}
+		// Each spec carries its requirement's level as a label (label
+		// filters select by it) and sits in its family's file.
+		r, _ := cat.Lookup(s.Requirements[0])
+		if s.Level != r.Level {
+			t.Errorf("spec %q carries level label %q, want %s (its requirement's)", s.Name, s.Level, r.Level)
+		}
+		file, _, _ := strings.Cut(s.Location, ":")
+		if file != r.SpecFile() && file != catalogue.ExhaustiveSpecFile {
+			t.Errorf("spec %q is written at %s, want it in %s (family %s)", s.Name, s.Location, r.SpecFile(), r.Family)
+		}
+		if !strings.HasPrefix(s.Location, file+":") || strings.HasSuffix(s.Location, ":0") {
+			t.Errorf("spec %q: location %q has no line", s.Name, s.Location)
+		}
 		exhaustive := strings.Contains(s.Name, " exhaustive ")
 		if s.State != report.Planned && (!exhaustive || s.State != report.Skipped) {
 			t.Errorf("dry run: spec %q is %s (%s)", s.Name, s.State, s.Reason)

@@ -37,16 +37,18 @@ const (
 	CapAlternatives Capability = "alternatives" // ListAlternativeSnapshotRepos
 	CapDescribe     Capability = "describe"     // DescribeInstance
 	CapAuth         Capability = "auth"         // signature checking
+	CapInstances    Capability = "instances"    // ListInstance and DescribeRegions
 )
 
 // AllCapabilities is every capability, the default.
 func AllCapabilities() []Capability {
-	return []Capability{CapList, CapDelete, CapAlternatives, CapDescribe, CapAuth}
+	return []Capability{CapList, CapDelete, CapAlternatives, CapDescribe, CapAuth, CapInstances}
 }
 
 var capabilityOps = map[Capability]string{
 	CapList: "ListSnapshotReposByInstanceId", CapDelete: "DeleteSnapshotRepo",
 	CapAlternatives: "ListAlternativeSnapshotRepos", CapDescribe: "DescribeInstance", CapAuth: "signature checking",
+	CapInstances: "ListInstance and DescribeRegions",
 }
 
 // ParseCapabilities reads a comma-separated list such as "list,delete".
@@ -58,7 +60,11 @@ func ParseCapabilities(s string) ([]Capability, error) {
 			continue
 		}
 		if _, ok := capabilityOps[c]; !ok {
-			return nil, fmt.Errorf("capability %q is not one of list, delete, alternatives, describe, auth", c)
+			var names []string
+			for _, known := range AllCapabilities() {
+				names = append(names, string(known))
+			}
+			return nil, fmt.Errorf("capability %q is not one of %s", c, strings.Join(names, ", "))
 		}
 		if !slices.Contains(out, c) {
 			out = append(out, c)
@@ -126,14 +132,22 @@ type Config struct {
 
 // HarnessError is a problem with the run itself — bad configuration, a world
 // that cannot be used, an endpoint that does not answer — found before any
-// spec runs.
-type HarnessError struct{ Msg string }
+// spec runs. It wraps the error that caused it, if any.
+type HarnessError struct {
+	Msg string
+	err error
+}
 
 // Error is the problem, with what to do about it.
 func (e *HarnessError) Error() string { return e.Msg }
 
+// Unwrap is the error the problem comes from, or nil.
+func (e *HarnessError) Unwrap() error { return errors.Unwrap(e.err) }
+
+// harness is a HarnessError formatted as fmt.Errorf formats, %w included.
 func harness(format string, args ...any) error {
-	return &HarnessError{Msg: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &HarnessError{Msg: err.Error(), err: err}
 }
 
 // has reports whether the implementation has capability c.
@@ -145,8 +159,9 @@ func (c *Config) has(cap Capability) bool {
 // a HarnessError.
 func (c *Config) normalize() error {
 	if c.World == nil {
-		return harness("no world: pass --world FILE or use the built-in world")
+		return harness("no world: Config.World is nil (give it world.Load's or world.Builtin's world)")
 	}
+	*c = c.withDefaults()
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -154,7 +169,7 @@ func (c *Config) normalize() error {
 		c.Endpoint = "http://dry-run.invalid"
 	}
 	if c.Endpoint == "" {
-		return harness("no endpoint: pass --endpoint URL (e.g. http://127.0.0.1:9280)")
+		return harness("no endpoint: Config.Endpoint is empty (want the implementation's base URL, e.g. http://127.0.0.1:9280)")
 	}
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -184,11 +199,41 @@ const DefaultSettle = 2 * time.Second
 // one a client can use.
 const MaxSettle = 5 * time.Minute
 
+// The defaults of the run's settings, DefaultConfig's values: one
+// definition, read by conform run's flags.
+const (
+	DefaultTimeout  = 10 * time.Second
+	DefaultDeadline = 10 * time.Minute
+	DefaultStateful = 20
+)
+
 // DefaultConfig is a configuration with every default of conform run set:
 // a vendor's test fills in Endpoint and World.
 func DefaultConfig() Config {
-	return Config{Timeout: 10 * time.Second, Deadline: 10 * time.Minute, Stateful: 20, Settle: DefaultSettle,
+	return Config{Timeout: DefaultTimeout, Deadline: DefaultDeadline, Stateful: DefaultStateful, Settle: DefaultSettle,
 		Parallel: runtime.NumCPU(), Signature: apiclient.SignV3}
+}
+
+// withDefaults is c with each zero setting that has a default (all but
+// Settle, whose zero demands read-after-write) given DefaultConfig's value.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Parallel == 0 {
+		c.Parallel = d.Parallel
+	}
+	if c.Stateful == 0 {
+		c.Stateful = d.Stateful
+	}
+	if c.Deadline == 0 {
+		c.Deadline = d.Deadline
+	}
+	if c.Timeout == 0 {
+		c.Timeout = d.Timeout
+	}
+	if c.Signature == "" {
+		c.Signature = d.Signature
+	}
+	return c
 }
 
 // MaxParallel bounds Parallel: more requests in flight at once would measure
@@ -196,46 +241,29 @@ func DefaultConfig() Config {
 // answers.
 const MaxParallel = 256
 
-// Validate fills the defaults of the run's settings and checks them — the
-// one place they are checked, for the CLI (before it starts anything) and
-// for suite.Run alike. The world and the endpoint are checked when the run
-// starts.
+// Validate checks the run's settings and changes nothing — the one place
+// they are checked, for the CLI (before it starts anything) and for
+// suite.Run alike. A zero setting stands for its default (DefaultConfig).
+// The world and the endpoint are checked when the run starts.
 func (c *Config) Validate() error {
-	if c.Parallel == 0 {
-		c.Parallel = runtime.NumCPU()
-	}
-	if c.Parallel < 0 {
+	switch {
+	case c.Parallel < 0:
 		return harness("parallel %d is negative (want e.g. %d)", c.Parallel, runtime.NumCPU())
-	}
-	if c.Parallel > MaxParallel {
+	case c.Parallel > MaxParallel:
 		return harness("parallel %d is more pairs in flight than conform sends at once (at most %d; want e.g. %d)", c.Parallel, MaxParallel, runtime.NumCPU())
-	}
-	if c.Stateful == 0 {
-		c.Stateful = 20
-	}
-	if c.Stateful < 0 {
-		return harness("stateful %d is negative (want e.g. 20)", c.Stateful)
-	}
-	if c.Settle < 0 || c.Settle > MaxSettle {
+	case c.Stateful < 0:
+		return harness("stateful %d is negative (want e.g. %d)", c.Stateful, DefaultStateful)
+	case c.Settle < 0 || c.Settle > MaxSettle:
 		return harness("settle %s is outside 0 to %s (want e.g. %s, or 0 to demand read-after-write)", c.Settle, MaxSettle, DefaultSettle)
-	}
-	if c.Deadline == 0 {
-		c.Deadline = 10 * time.Minute
-	}
-	if c.Deadline < 0 {
+	case c.Deadline < 0:
 		return harness("deadline %s is negative (want e.g. 10m)", c.Deadline)
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 10 * time.Second
-	}
-	if c.Timeout < 0 {
+	case c.Timeout < 0:
 		return harness("timeout %s is negative (want e.g. 10s)", c.Timeout)
 	}
-	if c.Signature == "" {
-		c.Signature = apiclient.SignV3
-	}
-	if _, err := apiclient.ParseSignature(string(c.Signature)); err != nil {
-		return harness("%v", err)
+	if c.Signature != "" {
+		if _, err := apiclient.ParseSignature(string(c.Signature)); err != nil {
+			return harness("%w", err)
+		}
 	}
 	return CheckLabelFilter(c.LabelFilter)
 }

@@ -1,9 +1,13 @@
 package suite
 
 import (
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/snaprepo/conform/apiclient"
 )
 
 // Each setting out of bounds is refused, naming the setting, the value and
@@ -34,11 +38,42 @@ func TestValidateRefusesSettingsOutOfBounds(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("the zero Config: %v", err)
 	}
-	if c.Parallel < 1 || c.Stateful != 20 || c.Deadline != 10*time.Minute || c.Timeout != 10*time.Second {
-		t.Errorf("defaults: %+v", c)
+	if !reflect.DeepEqual(c, Config{}) {
+		t.Errorf("Validate changed what it checked: %+v", c)
+	}
+	d := DefaultConfig()
+	if err := d.Validate(); err != nil {
+		t.Fatalf("DefaultConfig: %v", err)
+	}
+	want := d
+	want.Settle = 0 // zero is a setting of its own: read-after-write
+	if got := c.withDefaults(); !reflect.DeepEqual(got, want) {
+		t.Errorf("the zero Config with defaults is %+v, want DefaultConfig but Settle %+v", got, want)
+	}
+	if d.Parallel < 1 || d.Stateful != 20 || d.Deadline != 10*time.Minute || d.Timeout != 10*time.Second || d.Settle != DefaultSettle || d.Signature != apiclient.SignV3 {
+		t.Errorf("defaults: %+v", d)
+	}
+	// A set value is kept, and Settle's zero stays zero (read-after-write).
+	kept := Config{Timeout: time.Second, Stateful: 3, Deadline: time.Minute, Parallel: 2, Signature: apiclient.SignV1}.withDefaults()
+	if kept.Timeout != time.Second || kept.Stateful != 3 || kept.Deadline != time.Minute || kept.Parallel != 2 || kept.Signature != apiclient.SignV1 || kept.Settle != 0 {
+		t.Errorf("withDefaults changed a set value: %+v", kept)
 	}
 	c = Config{Parallel: MaxParallel}
 	if err := c.Validate(); err != nil {
 		t.Errorf("parallel %d: %v", MaxParallel, err)
+	}
+}
+
+// A harness error keeps the error it comes from: errors.Is and errors.As
+// reach it.
+func TestHarnessErrorsWrap(t *testing.T) {
+	c := Config{Signature: "v2"}
+	err := c.Validate()
+	if err == nil || errors.Unwrap(err) == nil {
+		t.Fatalf("Validate of signature v2: %v, want an error that wraps apiclient's", err)
+	}
+	cause := errors.New("the cause")
+	if err := harness("wrapped: %w", cause); !errors.Is(err, cause) || !IsHarness(err) || err.Error() != "wrapped: the cause" {
+		t.Errorf("harness(%%w): %v (Is %v)", err, errors.Is(err, cause))
 	}
 }

@@ -2,6 +2,7 @@ package suite
 
 import (
 	. "github.com/onsi/ginkgo/v2"
+	"net/http"
 
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/apierror"
@@ -83,6 +84,27 @@ func (e *env) errorSpecs() {
 				r.Body = []byte(`{"repoPath":`)
 				return p, r
 			}, false),
+		)
+
+		e.table("ERR-UNKNOWN-PATH", "an unknown path or method gets 404 or 405 with an envelope",
+			func(ctx SpecContext, r func(dest string) *apiclient.Request) {
+				p := use(e.cases.compatible())
+				resp := e.send(ctx, e.client, r(p.Dest))
+				problems := envelopeProblems(resp)
+				if resp.Status != http.StatusNotFound && resp.Status != http.StatusMethodNotAllowed {
+					problems.add("status %d, want 404 or 405", resp.Status)
+				}
+				problems.check(resp, "404 or 405 and an error envelope")
+			},
+			Entry("an unknown path", func(string) *apiclient.Request {
+				return &apiclient.Request{Method: http.MethodGet, Path: "/openapi/conform-no-such-operation"}
+			}),
+			Entry("an unknown operation of an instance", func(dest string) *apiclient.Request {
+				return &apiclient.Request{Method: http.MethodGet, Path: apiclient.InstancePath(dest, "conform-no-such-operation")}
+			}),
+			Entry("an unknown method on snapshot-repos", func(dest string) *apiclient.Request {
+				return &apiclient.Request{Method: http.MethodPatch, Path: apiclient.InstancePath(dest, "snapshot-repos")}
+			}),
 		)
 	})
 }

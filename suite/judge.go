@@ -249,3 +249,51 @@ func documented(v *checks.Verdict) string {
 func sourceStatusOpen(v *checks.Verdict) bool {
 	return v.Compatible() && v.Source != nil && v.Source.Status != checks.StatusActive
 }
+
+// expectDescribed wants DescribeInstance of in to report its version (the
+// exact esVersion string of the world), status, edition and, where the world
+// and the answer give one, kernel.
+func (e *env) expectDescribed(ctx SpecContext, in *checks.Instance) {
+	GinkgoHelper()
+	resp := e.send(ctx, e.client, apiclient.Describe(in.ID))
+	var p problems
+	var got struct {
+		InstanceID       string `json:"instanceId"`
+		EsVersion        string `json:"esVersion"`
+		Status           string `json:"status"`
+		InstanceCategory string `json:"instanceCategory"`
+		ExtendConfigs    []struct {
+			ConfigType string `json:"configType"`
+			AliVersion string `json:"aliVersion"`
+		} `json:"extendConfigs"`
+	}
+	if resp.Status != 200 {
+		p.add("status %d, want 200", resp.Status)
+	}
+	if err := json.Unmarshal(resp.Result, &got); err != nil {
+		p.add("Result is not an instance: %v", err)
+	}
+	if got.InstanceID != in.ID {
+		p.add("instanceId %q, want %q", got.InstanceID, in.ID)
+	}
+	if got.EsVersion != in.Version.Raw {
+		p.add("esVersion %q, want %q (as the world gives it)", got.EsVersion, in.Version.Raw)
+	}
+	if got.Status != string(in.Status) {
+		p.add("status %q, want %q", got.Status, in.Status)
+	}
+	if got.InstanceCategory != "" {
+		if ed, err := checks.ParseEdition(got.InstanceCategory); err != nil || ed != in.Edition {
+			p.add("instanceCategory %q is not edition %s", got.InstanceCategory, in.Edition)
+		}
+	}
+	for _, c := range got.ExtendConfigs {
+		if c.AliVersion == "" || in.Kernel == nil {
+			continue
+		}
+		if k, err := checks.ParseKernel(c.AliVersion); err != nil || !k.Equal(in.Kernel) {
+			p.add("extendConfigs aliVersion %q, want kernel %s", c.AliVersion, in.Kernel.Original())
+		}
+	}
+	p.check(resp, "DescribeInstance of "+in.ID+" to report the world's facts")
+}

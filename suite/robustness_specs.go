@@ -125,7 +125,7 @@ func (e *env) robustnessSpecs() {
 			e.expectNothingCreated(ctx, p, resp)
 		})
 
-		e.linearizabilitySpec()
+		e.it("ROB-CONCURRENT", "random adds, deletes and lists from clients on their own connections, at once, are linearizable against the model", e.checkLinearizable)
 
 		e.it("ROB-CONCURRENT", "32 concurrent identical adds leave exactly one entry", func(ctx SpecContext) {
 			e.need(CapList)

@@ -37,6 +37,8 @@ const (
 	stepList
 	stepAlternatives
 	stepDescribe
+	stepInstances // ListInstance: one page of the caller's instances
+	stepRegions   // DescribeRegions
 	// stepHostile is an operation on an ID or repoPath that cannot be an
 	// instance's, or on an instance the caller cannot see.
 	stepHostile
@@ -44,7 +46,10 @@ const (
 
 // step is one operation with its arguments, as indexes into the pools.
 type step struct {
-	kind       stepKind
+	kind stepKind
+	// size and page draw a ListInstance page: size 1 to 100, page any
+	// (reduced to one of the pages there are, or one past the last).
+	size, page int
 	dest, src  int
 	alreadySet bool
 	// byDefault sends alternatives without alreadySetItems: the SDK
@@ -210,6 +215,9 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 	if e.cfg.has(CapDescribe) {
 		kinds = append(kinds, stepDescribe)
 	}
+	if e.cfg.has(CapInstances) {
+		kinds = append(kinds, stepInstances, stepRegions)
+	}
 	kinds = append(kinds, stepHostile)
 	var out, adds []step // adds: the add steps of out
 	for len(out) < n {
@@ -227,7 +235,8 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 			src = out[rng.IntN(len(out))].src
 		}
 		st := step{kind: kinds[rng.IntN(len(kinds))], dest: dest, src: src, alreadySet: rng.IntN(2) == 0,
-			dialect: rng.IntN(len(stateDialects)), hostile: rng.IntN(len(hostileInputs)), op: rng.IntN(hostileOps)}
+			dialect: rng.IntN(len(stateDialects)), hostile: rng.IntN(len(hostileInputs)), op: rng.IntN(hostileOps),
+			size: 1 + rng.IntN(100), page: rng.IntN(1 << 16)}
 		// Real use shares a source among destinations and deletes what it
 		// added: an add often takes an earlier add's source to another
 		// destination, a delete often an earlier add's pair — so a fault
@@ -258,6 +267,31 @@ func (e *env) generate(rng *rand.Rand, pools statePools, n int) []step {
 		if st.kind == stepAdd {
 			adds = append(adds, st)
 		}
+	}
+	return out
+}
+
+// sweep is the sequence every run starts with, whatever the seed: each
+// pair of the pools the sequences may write is added, then deleted one at
+// a time, each step in the next dialect — every destination holds several
+// repositories, sources are shared, and after each delete every list must
+// have lost exactly the pair named, so a delete that reaches beyond it
+// (the first entry, a prefix, every destination) shows every time.
+func (e *env) sweep(pools statePools) []step {
+	var adds []step
+	for i, d := range pools.dests {
+		for j, s := range pools.srcs {
+			if v := e.cases.expect(d.ID, s.ID); e.usable(d, s) && v.Compatible() {
+				adds = append(adds, step{kind: stepAdd, dest: i, src: j})
+			}
+		}
+	}
+	out := slices.Clone(adds)
+	for _, a := range adds {
+		out = append(out, step{kind: stepDelete, dest: a.dest, src: a.src})
+	}
+	for i := range out {
+		out[i].dialect = i % len(stateDialects)
 	}
 	return out
 }
@@ -464,6 +498,19 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 		}, true
 	case stepList:
 		return apiclient.List(d.ID), e.listCheck(d, m), false
+	case stepInstances:
+		return e.instancesStep(st)
+	case stepRegions:
+		return apiclient.Regions(), func(resp *apiclient.Response) string {
+			regions, err := resp.RegionIDs()
+			if resp.Status != 200 || err != nil {
+				return fmt.Sprintf("DescribeRegions answered %d (%v), want 200 and a list of regions", resp.Status, err)
+			}
+			if !slices.Contains(regions, e.cfg.Region) {
+				return fmt.Sprintf("DescribeRegions lists %s, not %s, the region this endpoint serves", joinOrNone(regions), e.cfg.Region)
+			}
+			return ""
+		}, false
 	case stepAlternatives:
 		r := apiclient.Alternatives(d.ID, st.alreadySet)
 		if st.byDefault {
@@ -495,6 +542,49 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 		}
 		if v, err := checks.ParseVersion(got.EsVersion); err != nil || v.Compare(d.Version) != 0 {
 			return fmt.Sprintf("DescribeInstance of %s says esVersion %q; the world says %s", d.ID, got.EsVersion, d.Version.Raw)
+		}
+		return ""
+	}, false
+}
+
+// instancesStep is one page of ListInstance, its page and size drawn from
+// the step (size 1 to the reference's maximum of 100). The page must hold
+// exactly the caller's instances of this region it should — as many as the
+// page's place among them leaves (the order is open), each once, none of
+// another account or region, each with the world's esVersion.
+func (e *env) instancesStep(st step) (*apiclient.Request, func(*apiclient.Response) string, bool) {
+	mine := map[string]*checks.Instance{}
+	for i := range e.cfg.World.Instances {
+		in := &e.cfg.World.Instances[i]
+		if in.Account == e.account && in.Region == e.cfg.Region {
+			mine[in.ID] = in
+		}
+	}
+	size := max(1, min(st.size, 100))
+	pages := (len(mine) + size - 1) / size
+	page := 1 + st.page%(pages+1) // one page past the last, now and then
+	want := min(size, max(0, len(mine)-(page-1)*size))
+	return apiclient.Instances(page, size), func(resp *apiclient.Response) string {
+		listed, err := resp.ListedInstances()
+		if resp.Status != 200 || err != nil {
+			return fmt.Sprintf("ListInstance page %d of size %d answered %d (%v), want 200 and a list of instances", page, size, resp.Status, err)
+		}
+		seen := map[string]bool{}
+		for _, l := range listed {
+			in, ok := mine[l.InstanceID]
+			switch {
+			case !ok:
+				return fmt.Sprintf("ListInstance page %d of size %d lists %s, which is not the caller's instance in %s", page, size, l.InstanceID, e.cfg.Region)
+			case seen[l.InstanceID]:
+				return fmt.Sprintf("ListInstance page %d of size %d lists %s twice", page, size, l.InstanceID)
+			}
+			seen[l.InstanceID] = true
+			if v, err := checks.ParseVersion(l.EsVersion); err != nil || v.Compare(in.Version) != 0 {
+				return fmt.Sprintf("ListInstance says %s runs esVersion %q; the world says %s", in.ID, l.EsVersion, in.Version.Raw)
+			}
+		}
+		if len(listed) != want {
+			return fmt.Sprintf("ListInstance page %d of size %d lists %d instances; the caller has %d in %s, so that page holds %d", page, size, len(listed), len(mine), e.cfg.Region, want)
 		}
 		return ""
 	}, false
@@ -703,8 +793,12 @@ func (e *env) stateSpecs() {
 			if e.cfg.Thorough {
 				sequences, length = 4*sequences, 2*length
 			}
-			for n := range sequences {
-				steps := e.generate(rng, pools, length)
+			// The sweep first, the same every run; then the random sequences.
+			for n := range sequences + 1 {
+				steps, name := e.sweep(pools), "the sweep (every pair added, then deleted one at a time)"
+				if n > 0 {
+					steps, name = e.generate(rng, pools, length), fmt.Sprintf("sequence %d of seed %d", n, seed)
+				}
 				f := e.runSequence(ctx, q, pools, steps)
 				if f == nil || f.sideEffect {
 					// A refusal's leftover is RULE-NO-SIDE-EFFECT's, recorded
@@ -712,8 +806,8 @@ func (e *env) stateSpecs() {
 					continue
 				}
 				short, g := e.shrink(ctx, q, pools, steps, f)
-				fail(fmt.Sprintf("[%s] sequence %d of seed %d disagrees with the model after step %d of %d (shrunk from %d): %s\n%s\nreplay: conform run --seed %d --label-filter STATE-MODEL",
-					ids(), n+1, seed, g.at+1, len(short), len(steps), g.why, strings.Join(g.log, "\n"), seed))
+				fail(fmt.Sprintf("[%s] %s disagrees with the model after step %d of %d (shrunk from %d): %s\n%s\nreplay: conform run --seed %d --label-filter STATE-MODEL",
+					ids(), name, g.at+1, len(short), len(steps), g.why, strings.Join(g.log, "\n"), seed))
 			}
 		})
 	})

@@ -140,5 +140,53 @@ func (e *env) successSpecs() {
 				fail(fmt.Sprintf("[%s] ListAlternativeSnapshotRepos of %s leaves out %s, which the rules accept (and AddSnapshotRepo must)\n%s", ids(), p.Dest, joinOrNone(missing), resp))
 			}
 		})
+
+		e.it("OK-DELETED", "a delete removes exactly the repository it names, and the pair can be added again", func(ctx SpecContext) {
+			e.need(CapDelete, CapList)
+			first, second := e.cases.twoSources()
+			a, b := use(first), use(second)
+			By(a.Why + "; " + b.Why)
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(a.Dest, a.Source), a))
+			expectSuccess(e.add(ctx, e.client, apiclient.AddJSON(b.Dest, b.Source), b))
+			expectSuccess(e.send(ctx, e.client, apiclient.Delete(a.Dest, a.Source)))
+			_, why := e.settled(ctx, a.Dest, a.Source+" gone and "+b.Source+" kept", func(after []string) string {
+				if slices.Contains(after, a.Source) || !slices.Contains(after, b.Source) {
+					return "the list is " + joinOrNone(after)
+				}
+				return ""
+			})
+			if why != "" {
+				fail(fmt.Sprintf("[%s] after deleting %s from %s, want %s gone and %s kept: %s", ids(), a.Source, a.Dest, a.Source, b.Source, why))
+			}
+			expectSuccess(e.send(ctx, e.client, apiclient.AddJSON(a.Dest, a.Source)))
+			expectSuccess(e.send(ctx, e.client, apiclient.Delete(a.Dest, a.Source)))
+			// Deleting what is gone: success (idempotent) or a 4xx envelope —
+			// the platform's choice is not documented — never a 5xx, and
+			// never the repository back.
+			again := e.send(ctx, e.client, apiclient.Delete(a.Dest, a.Source))
+			if !accepted(again) {
+				expectRefused(again, "")
+			}
+			if _, why := e.settled(ctx, a.Dest, a.Source+" gone", func(after []string) string {
+				if slices.Contains(after, a.Source) {
+					return "it lists it"
+				}
+				return ""
+			}); why != "" {
+				fail(fmt.Sprintf("[%s] after deleting %s twice, %s lists it again: %s\nsecond delete: %s", ids(), a.Source, a.Dest, why, again))
+			}
+		})
+
+		e.it("OK-DESCRIBE", "DescribeInstance reports the world's facts for the caller's instances", func(ctx SpecContext) {
+			e.need(CapDescribe)
+			p := use(e.cases.compatible())
+			instances := []*checks.Instance{e.cfg.World.Instance(p.Dest)}
+			if k, ok := e.cases.withKernel(); ok {
+				instances = append(instances, k)
+			}
+			for _, in := range instances {
+				e.expectDescribed(ctx, in)
+			}
+		})
 	})
 }

@@ -63,7 +63,7 @@ func worldBytes(b *testing.B, n int) (yamlData, jsonData []byte) {
 // BenchmarkWorldLoadMemory250k loads a world of 250,000 instances from
 // YAML and from JSON and reports the peak heap of each as a multiple of
 // the file's size, and the time, scaled to a file of 50 MiB (goals:
-// internal/benchgoals).
+// internal/cmd/benchgoals).
 func BenchmarkWorldLoadMemory250k(b *testing.B) {
 	y, j := worldBytes(b, 250_000)
 	var yPeak, jPeak uint64

@@ -124,13 +124,13 @@ func sizeText(n int64) string {
 func loadAtMost(path string, max int64) (*World, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("world: %w (pass --world with a readable world file, or leave it out for the built-in world)", err)
+		return nil, fmt.Errorf("world: %w", err)
 	}
 	defer f.Close()
 	tooLarge := fmt.Errorf("world: %s is larger than %s, more than a world of a million instances (about 130 MB): is it a world file? (see docs/world.md)", path, sizeText(max))
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("world: %w (pass --world with a readable world file, or leave it out for the built-in world)", err)
+		return nil, fmt.Errorf("world: %w", err)
 	}
 	if fi.Mode().IsRegular() && fi.Size() > max {
 		return nil, tooLarge
@@ -138,7 +138,7 @@ func loadAtMost(path string, max int64) (*World, error) {
 	// Not every file says its size (a pipe, a device): the read is bounded.
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("world: reading %s: %w (pass --world with a readable world file, or leave it out for the built-in world)", path, err)
+		return nil, fmt.Errorf("world: reading %s: %w", path, err)
 	}
 	if int64(len(data)) > max {
 		return nil, tooLarge
@@ -205,7 +205,7 @@ func Parse(name string, data []byte) (*World, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := strictJSON(data); err != nil {
-			return nil, fmt.Errorf("%s: not a world file: %v (see docs/world.md for the format)", name, err)
+			return nil, fmt.Errorf("%s: not a world file: %w (see docs/world.md for the format)", name, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/suggest"
 	"github.com/snaprepo/conform/internal/terminal"
-	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/world"
 )
@@ -96,8 +96,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if stop {
 		return code
 	}
-	if why := o.validate(); why != "" {
-		fmt.Fprintln(stderr, "conform check: "+why)
+	if err := o.validate(); err != nil {
+		fmt.Fprintf(stderr, "conform check: %v\n", err)
 		return exitUsage
 	}
 	if o.live {
@@ -106,14 +106,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	return offlineCheck(o, stdout, stderr)
 }
 
-// parseCheck binds the flags into checkOptions.
-func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code int, stop bool) {
+// checkFlags is conform check's flag set, bound into o.
+func checkFlags(o *checkOptions) *flag.FlagSet {
 	fs := newFlags("check")
 	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON (default: the built-in world)")
 	fs.StringVar(&o.dest, "dest", "", "destination instance ID: the one that gets the shared repository")
 	fs.StringVar(&o.source, "source", "", "source instance ID: the repoPath whose repository is referenced")
-	fs.StringVar(&o.output, "o", "text", "output: text or json")
-	fs.StringVar(&o.output, "output", "text", "output: text or json (the long form of -o)")
+	bindOutput(fs, &o.output)
 	fs.BoolVar(&o.matrix, "matrix", false, "for every destination of the world, list the sources that may reference it")
 	fs.StringVar(&o.html, "html", "", "with --matrix: also write the fleet as a self-contained HTML picture to this file")
 	fs.BoolVar(&o.live, "live", false, "read both instances from the platform through the official SDK instead of a world")
@@ -123,19 +122,35 @@ func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code i
 	bindPlatformFlags(fs, lo, "with --live: ")
 	fs.BoolVar(&lo.alternatives, "alternatives", false, "with --live: every instance of the region the destination may reference, beside ListAlternativeSnapshotRepos")
 	fs.BoolVar(&lo.apply, "apply", false, "with --live: when compatible, call AddSnapshotRepo and confirm it")
+	return fs
+}
+
+// parseCheck binds the flags into checkOptions.
+func parseCheck(args []string, stdout, stderr io.Writer) (o checkOptions, code int, stop bool) {
+	fs := checkFlags(&o)
 	code, stop = parseFlags(fs, checkHelp, args, stdout, stderr)
 	fs.Visit(func(f *flag.Flag) {
 		if liveOnly[f.Name] {
 			o.liveFlags = append(o.liveFlags, "--"+f.Name)
 		}
 	})
+	lo := &o.lo
 	lo.dest, lo.source, lo.json = o.dest, o.source, o.output == "json"
 	return o, code, stop
 }
 
-// validate is "" when the flags go together, else the sentence that says
+// validate is nil when the flags go together, else the sentence that says
 // what to change.
-func (o checkOptions) validate() string {
+func (o checkOptions) validate() error {
+	why := o.conflict()
+	if why == "" {
+		return nil
+	}
+	return errors.New(why)
+}
+
+// conflict is "" when the flags go together, else what to change.
+func (o checkOptions) conflict() string {
 	lo := o.lo
 	switch {
 	case o.output != "text" && o.output != "json":
@@ -164,14 +179,14 @@ func (o checkOptions) validate() string {
 
 // offlineCheck answers from a world: one pair, or the whole matrix.
 func offlineCheck(o checkOptions, stdout, stderr io.Writer) int {
-	w, err := world.LoadOrBuiltin(o.world)
+	w, err := loadWorld(o.world)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform check: %v\n", err)
 		return exitUsage
 	}
 	if o.matrix {
 		if o.html != "" {
-			meter := progress.OnTerminal(os.Stderr, "drawing the fleet:")
+			meter := terminal.MeterOnTerminal(os.Stderr, "drawing the fleet:")
 			err := writeFile(o.html, func(out io.Writer) error {
 				return report.WriteFleetHTML(out, "conform fleet compatibility — "+w.Name, w.Instances, &w.Policy, w.Repos, meter.Update)
 			})
@@ -264,7 +279,7 @@ func printVerdict(w io.Writer, v *checks.Verdict, colour bool) {
 func printMatrix(w *world.World, asJSON bool, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 1<<20)
 	var buf []byte
-	meter := progress.OnTerminal(os.Stderr, "checking the fleet:")
+	meter := terminal.MeterOnTerminal(os.Stderr, "checking the fleet:")
 	done := 0
 	err := w.Policy.Matrix(w.Instances, func(row checks.MatrixRow) error {
 		done++

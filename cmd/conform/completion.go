@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
+	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 )
 
@@ -21,19 +20,10 @@ Exit codes:
   0  printed     2  usage error
 `
 
-// flagLine is how printHelp writes a flag, below "Flags:".
-var flagLine = regexp.MustCompile(`(?m)^  (--?[a-z][a-z0-9-]*)`)
-
-// flagsOf are a subcommand's flags, read from its own --help: the flag sets
-// stay the one definition.
-func flagsOf(command string) []string {
-	var out bytes.Buffer
-	run([]string{command, "--help"}, &out, io.Discard)
-	_, list, _ := strings.Cut(out.String(), "\nFlags:\n")
+// flagsOf are the flags of fs as users type them (-o, --name).
+func flagsOf(fs *flag.FlagSet) []string {
 	var flags []string
-	for _, m := range flagLine.FindAllStringSubmatch(list, -1) {
-		flags = append(flags, m[1])
-	}
+	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, flagName(f.Name)) })
 	return flags
 }
 
@@ -58,8 +48,8 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 		b.WriteString("  case \"$cmd\" in\n")
 		for _, c := range table {
 			words := c.words
-			if c.flags {
-				words = flagsOf(c.name)
+			if c.flags != nil {
+				words = flagsOf(c.flags())
 			}
 			if c.name == "help" {
 				words = commandNames()
@@ -74,8 +64,8 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(&b, "complete -c conform -n __fish_use_subcommand -f -a %s -d %q\n", c.name, c.short)
 		}
 		for _, c := range table {
-			if c.flags {
-				for _, f := range flagsOf(c.name) {
+			if c.flags != nil {
+				for _, f := range flagsOf(c.flags()) {
 					kind := "-l"
 					if !strings.HasPrefix(f, "--") {
 						kind = "-s"

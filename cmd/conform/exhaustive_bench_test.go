@@ -2,16 +2,21 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/suite"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -118,4 +123,66 @@ func BenchmarkExhaustiveProcessRSS(b *testing.B) {
 	b.ReportMetric(float64(rss250)/(1<<20), "MiB-RSS-62.5k-pairs")
 	b.ReportMetric(float64(rss250)/float64(rss100), "rss-ratio")
 	b.ReportMetric(62500/t250.Seconds(), "pairs/s-62.5k")
+}
+
+// BenchmarkExhaustiveProcessAgainstBaseline: a whole `conform run
+// --exhaustive` process over a 120-instance world (14,400 pairs) against a
+// `conform serve` process, beside a plain loop in this process that sends
+// the same server the same pairs — an add each, a delete for each add
+// accepted, signed, as many at once as the run sends — with no oracle and
+// no checks. Goal: the process compares pairs at ≥ 0.5 × the rate the loop
+// gets them answered, start-up, the other specs and the reports included.
+func BenchmarkExhaustiveProcessAgainstBaseline(b *testing.B) {
+	const n = 120
+	dir := b.TempDir()
+	synthetic := world.Synthetic(1, 1, n, 5)
+	data, _ := json.Marshal(synthetic)
+	path := filepath.Join(dir, "world.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	w, err := world.Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := startServe(&testing.T{}, "--log-level", "error", "--world", path)
+	defer s.cmd.Process.Kill()
+	client := apiclient.New(s.url, *suite.WorldCredentials(w), apiclient.SignV3, 10*time.Second)
+	var process, loop time.Duration
+	for b.Loop() {
+		reportPath := filepath.Join(dir, "report.json")
+		cmd := exec.Command(conformBinary(b), "run", "--no-color", "--endpoint", s.url, "--world", path, "--exhaustive", "--allow-incomplete", "--json-report", reportPath)
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("conform run --exhaustive over %d instances: %v\n%.3000s", n, err, out)
+		}
+		process = time.Since(start)
+		everyPairCompared(b, reportPath, n)
+
+		start = time.Now()
+		work := make(chan [2]string)
+		var wg sync.WaitGroup
+		for range runtime.NumCPU() {
+			wg.Go(func() {
+				for p := range work {
+					resp, err := client.Do(context.Background(), apiclient.AddJSON(p[0], p[1]))
+					if err == nil && resp.Status == 200 && resp.ResultTrue() {
+						client.Do(context.Background(), apiclient.Delete(p[0], p[1]))
+					}
+				}
+			})
+		}
+		for _, d := range w.Instances {
+			for _, src := range w.Instances {
+				work <- [2]string{d.ID, src.ID}
+			}
+		}
+		close(work)
+		wg.Wait()
+		loop = time.Since(start)
+	}
+	pairs := float64(n * n)
+	b.ReportMetric(pairs/process.Seconds(), "process-pairs/s")
+	b.ReportMetric(pairs/loop.Seconds(), "loop-pairs/s")
+	b.ReportMetric(loop.Seconds()/process.Seconds(), "ratio")
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,21 +29,22 @@ type command struct {
 	args  string
 	short string
 	run   func(args []string, stdout, stderr io.Writer) int
-	// flags says the command takes flags (completion lists them from the
-	// command's own --help); words are the words it takes after its name.
-	flags bool
+	// flags, for a command that takes flags, makes its flag set (bound to
+	// options nobody reads): completion lists the flags from it. words are
+	// the words a command takes after its name instead.
+	flags func() *flag.FlagSet
 	words []string
 }
 
 // commandTable is every subcommand, in the order usage lists them.
 func commandTable() []command {
 	return []command{
-		{name: "check", args: "[flags]", short: "is this (destination, source) pair compatible? (--help for flags)", run: runCheck, flags: true},
-		{name: "serve", args: "[flags]", short: "run the reference implementation of the API", run: runServe, flags: true},
-		{name: "run", args: "[flags]", short: "run the conformance suite against an implementation", run: runSuite, flags: true},
-		{name: "record", args: "[flags]", short: "record a session with the platform (or any implementation) to a cassette", run: runRecord, flags: true},
-		{name: "verify-oracle", args: "[flags]", short: "hold conform's decisions against a recorded cassette", run: runVerifyOracle, flags: true},
-		{name: "plan", args: "[flags]", short: "what planned upgrades do to the shared repositories that exist, and in which order (--help for flags)", run: runPlan, flags: true},
+		{name: "check", args: "[flags]", short: "is this (destination, source) pair compatible? (--help for flags)", run: runCheck, flags: func() *flag.FlagSet { return checkFlags(new(checkOptions)) }},
+		{name: "serve", args: "[flags]", short: "run the reference implementation of the API", run: runServe, flags: func() *flag.FlagSet { return serveFlags(new(serveOptions)) }},
+		{name: "run", args: "[flags]", short: "run the conformance suite against an implementation", run: runSuite, flags: func() *flag.FlagSet { return runFlags(new(runOptions)) }},
+		{name: "record", args: "[flags]", short: "record a session with the platform (or any implementation) to a cassette", run: runRecord, flags: func() *flag.FlagSet { return recordFlags(new(recordOptions)) }},
+		{name: "verify-oracle", args: "[flags]", short: "hold conform's decisions against a recorded cassette", run: runVerifyOracle, flags: func() *flag.FlagSet { return verifyOracleFlags(new(verifyOptions)) }},
+		{name: "plan", args: "[flags]", short: "what planned upgrades do to the shared repositories that exist, and in which order (--help for flags)", run: runPlan, flags: func() *flag.FlagSet { return planFlags(new(planOptions)) }},
 		{name: "world", args: "init|export", short: "print a commented world that exercises every requirement, or export a real fleet as one", run: runWorld, words: []string{"init", "export"}},
 		{name: "requirements", short: "print the requirement catalogue (docs/requirements.md)", run: runRequirements},
 		{name: "contract", short: "print the contract ledger: operations, answers, sources (docs/contract.md)", run: runContract},

@@ -16,7 +16,7 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
-	"github.com/snaprepo/conform/internal/wire"
+	"github.com/snaprepo/conform/internal/wiretest"
 )
 
 // nodeProject is the Node project whose script drives conform serve.
@@ -115,8 +115,8 @@ func TestNodeSDKs(t *testing.T) {
 	}
 }
 
-func recorder(t *testing.T) *wire.Recorder {
-	rec := wire.NewRecorder(func(w http.ResponseWriter, r *http.Request) {
+func recorder(t *testing.T) *wiretest.Recorder {
+	rec := wiretest.NewRecorder(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"Result":true,"RequestId":"C0FFEE00-0000-0000-0000-000000000000"}`))
 	})
@@ -163,7 +163,7 @@ func TestConformSpeaksLikeTheNodeSDKs(t *testing.T) {
 	ours := ourTS.Requests()
 	for i, d := range dialects {
 		for j, op := range []string{"AddSnapshotRepo", "DeleteSnapshotRepo with an empty clientToken"} {
-			theirs, mine := wire.Shape(fromNode[2*i+j], d.form), wire.Shape(ours[2*i+j], d.form)
+			theirs, mine := wiretest.Shape(fromNode[2*i+j], d.form), wiretest.Shape(ours[2*i+j], d.form)
 			if theirs != mine {
 				t.Errorf("%s, %s: conform's request differs from the SDK's\nSDK:\n%s\nconform:\n%s", apiclient.Dialects()[d.sig], op, theirs, mine)
 			}

@@ -2,13 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/planning"
-	"github.com/snaprepo/conform/world"
 )
 
 const planHelp = `Usage: conform plan [--world FILE] [--upgrade ID=VERSION[@KERNEL][,…]] [-o text|json]
@@ -79,17 +79,27 @@ type transientJSON struct {
 	MendedBy string `json:"mendedBy"`
 }
 
-func runPlan(args []string, stdout, stderr io.Writer) int {
+// planOptions are the flags of conform plan.
+type planOptions struct {
+	world, output string
+	upgrades      upgradeFlags
+}
+
+// planFlags is conform plan's flag set, bound into o.
+func planFlags(o *planOptions) *flag.FlagSet {
 	fs := newFlags("plan")
-	var worldPath, output string
-	var ups upgradeFlags
-	fs.StringVar(&worldPath, "world", "", "world file, YAML or JSON, with the repos that exist (default: the built-in world)")
-	fs.Var(&ups, "upgrade", "ID=VERSION[@KERNEL], comma-separated or repeated: the planned upgrades, in the order you would apply them")
-	fs.StringVar(&output, "o", "text", "output: text or json")
-	fs.StringVar(&output, "output", "text", "output: text or json (the long form of -o)")
-	if code, stop := parseFlags(fs, planHelp, args, stdout, stderr); stop {
+	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON, with the repos that exist (default: the built-in world)")
+	fs.Var(&o.upgrades, "upgrade", "ID=VERSION[@KERNEL], comma-separated or repeated: the planned upgrades, in the order you would apply them")
+	bindOutput(fs, &o.output)
+	return fs
+}
+
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	var o planOptions
+	if code, stop := parseFlags(planFlags(&o), planHelp, args, stdout, stderr); stop {
 		return code
 	}
+	worldPath, output, ups := o.world, o.output, o.upgrades
 	if output != "text" && output != "json" {
 		fmt.Fprintf(stderr, "conform plan: -o %q is not an output (want text or json)\n", output)
 		return exitUsage
@@ -99,7 +109,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "conform plan: --upgrade: %v\n", err)
 		return exitUsage
 	}
-	w, err := world.LoadOrBuiltin(worldPath)
+	w, err := loadWorld(worldPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform plan: %v\n", err)
 		return exitUsage

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,9 @@ import (
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/server"
 )
+
+// updateGolden regenerates the golden files of the scripts.
+var updateGolden = flag.Bool("update", false, "rewrite the scripts' golden files (testdata/script/golden.txtar) from what conform prints now")
 
 // exitTable is the code → meaning table that follows heading in README.md.
 func exitTable(t *testing.T, readme, heading string) map[int]string {
@@ -78,9 +82,13 @@ func TestReadmeExitCodesAreTheCodes(t *testing.T) {
 // The commands the README shows, and the answers users see, as scripts
 // (testdata/script/*.txtar) run by testscript the way the Go command tests
 // itself: `exec conform …`, `stdout …`; `exits N conform …` wants exit code N.
+//
+// golden.txtar holds every --help and completion script; -update rewrites
+// it (and any other script's cmp files) from what conform prints now.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:           "testdata/script",
+		UpdateScripts: *updateGolden,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			return nil

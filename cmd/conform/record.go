@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,7 +18,6 @@ import (
 	"github.com/snaprepo/conform/live"
 	"github.com/snaprepo/conform/recording"
 	"github.com/snaprepo/conform/server"
-	"github.com/snaprepo/conform/world"
 )
 
 const recordHelp = `Usage: conform record --upstream URL --cassette FILE [--addr HOST:PORT]
@@ -50,16 +50,29 @@ Exit codes:
 Flags:
 `
 
-func runRecord(args []string, stdout, stderr io.Writer) int {
+// recordOptions are the flags of conform record.
+type recordOptions struct {
+	upstream, cassette, addr, profile string
+	timeout                           time.Duration
+}
+
+// recordFlags is conform record's flag set, bound into o.
+func recordFlags(o *recordOptions) *flag.FlagSet {
 	fs := newFlags("record")
-	upstream := fs.String("upstream", "", "the endpoint to relay to, e.g. https://elasticsearch.cn-hangzhou.aliyuncs.com")
-	file := fs.String("cassette", "", "the cassette file to write (replaced if it exists)")
-	addr := fs.String("addr", "127.0.0.1:9281", "address to listen on; port 0 picks a free one")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long the upstream may take to answer one request")
-	profile := fs.String("profile", "", "credentials profile to re-sign ACS3 requests with (default: the environment, then the aliyun CLI's current profile)")
-	if code, stop := parseFlags(fs, recordHelp, args, stdout, stderr); stop {
+	fs.StringVar(&o.upstream, "upstream", "", "the endpoint to relay to, e.g. https://elasticsearch.cn-hangzhou.aliyuncs.com")
+	fs.StringVar(&o.cassette, "cassette", "", "the cassette file to write (replaced if it exists)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:9281", "address to listen on; port 0 picks a free one")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long the upstream may take to answer one request")
+	fs.StringVar(&o.profile, "profile", "", "credentials profile to re-sign ACS3 requests with (default: the environment, then the aliyun CLI's current profile)")
+	return fs
+}
+
+func runRecord(args []string, stdout, stderr io.Writer) int {
+	var o recordOptions
+	if code, stop := parseFlags(recordFlags(&o), recordHelp, args, stdout, stderr); stop {
 		return code
 	}
+	upstream, file, addr, timeout, profile := &o.upstream, &o.cassette, &o.addr, &o.timeout, &o.profile
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform record: "+format+"\n", a...)
 		return exitUsage
@@ -142,15 +155,25 @@ Exit codes:
 Flags:
 `
 
-func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
+// verifyOptions are the flags of conform verify-oracle.
+type verifyOptions struct{ cassette, world, account, output string }
+
+// verifyOracleFlags is conform verify-oracle's flag set, bound into o.
+func verifyOracleFlags(o *verifyOptions) *flag.FlagSet {
 	fs := newFlags("verify-oracle")
-	file := fs.String("cassette", "", "the cassette to verify against")
-	worldPath := fs.String("world", "", "the world the session ran in (default: the built-in world)")
-	account := fs.String("account", "", "the caller's account (default: the world's first)")
-	output := fs.String("o", "text", "output: text or json")
-	if code, stop := parseFlags(fs, verifyOracleHelp, args, stdout, stderr); stop {
+	fs.StringVar(&o.cassette, "cassette", "", "the cassette to verify against")
+	fs.StringVar(&o.world, "world", "", "the world the session ran in (default: the built-in world)")
+	fs.StringVar(&o.account, "account", "", "the caller's account (default: the world's first)")
+	bindOutput(fs, &o.output)
+	return fs
+}
+
+func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
+	var o verifyOptions
+	if code, stop := parseFlags(verifyOracleFlags(&o), verifyOracleHelp, args, stdout, stderr); stop {
 		return code
 	}
+	file, worldPath, account, output := &o.cassette, &o.world, &o.account, &o.output
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform verify-oracle: "+format+"\n", a...)
 		return exitUsage
@@ -165,7 +188,7 @@ func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
-	w, err := world.LoadOrBuiltin(*worldPath)
+	w, err := loadWorld(*worldPath)
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}

@@ -1,18 +1,16 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"time"
 
 	"github.com/snaprepo/conform/apiclient"
 	"github.com/snaprepo/conform/internal/terminal"
-	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/report"
 	"github.com/snaprepo/conform/server"
 	"github.com/snaprepo/conform/suite"
@@ -48,43 +46,69 @@ type failer struct{ failed bool }
 
 func (f *failer) Fail() { f.failed = true }
 
-func runSuite(args []string, stdout, stderr io.Writer) int {
-	// The flags bind straight into the suite's configuration: its own
-	// Validate holds the defaults' checks; the CLI only parses.
-	var cfg suite.Config
+// runOptions are the flags of conform run: the suite's configuration,
+// starting from suite.DefaultConfig, and where the reports go.
+type runOptions struct {
+	cfg                                            suite.Config
+	world, junit, jsonReport, summary, html, badge string
+	allowIncomplete                                bool
+}
+
+// runFlags is conform run's flag set, bound into o; every default is
+// suite.DefaultConfig's.
+func runFlags(o *runOptions) *flag.FlagSet {
+	o.cfg = suite.DefaultConfig()
+	cfg := &o.cfg
 	fs := newFlags("run")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "base URL of the implementation (default: start the reference server)")
-	worldPath := fs.String("world", "", "world file the implementation holds (default: the built-in world)")
-	fs.Func("capabilities", "what the implementation has, comma-separated (default list,delete,alternatives,describe,auth)", func(v string) (err error) {
+	fs.StringVar(&o.world, "world", "", "world file the implementation holds (default: the built-in world)")
+	fs.Func("capabilities", "what the implementation has, comma-separated (default "+capabilityList(suite.AllCapabilities())+")", func(v string) (err error) {
 		cfg.Capabilities, err = suite.ParseCapabilities(v)
 		return err
 	})
-	fs.Func("signature", "default way of signing, as an official SDK does: v3 (default), v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)", func(v string) (err error) {
+	fs.Func("signature", "default way of signing, as an official SDK does: "+string(cfg.Signature)+" (default), v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)", func(v string) (err error) {
 		cfg.Signature, err = apiclient.ParseSignature(v)
 		return err
 	})
-	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "timeout of each request")
-	fs.DurationVar(&cfg.Deadline, "deadline", 10*time.Minute, "bound on the whole run; specs left when it passes fail as not run")
+	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "timeout of each request")
+	fs.DurationVar(&cfg.Deadline, "deadline", cfg.Deadline, "bound on the whole run; specs left when it passes fail as not run")
 	fs.BoolVar(&cfg.Exhaustive, "exhaustive", false, "compare every ordered (destination, source) pair of the world with the oracle; the reports then say how many were compared, disagreed and were left out")
-	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), fmt.Sprintf("with --exhaustive: pairs in flight at once (at most %d)", suite.MaxParallel))
-	fs.DurationVar(&cfg.Settle, "settle", suite.DefaultSettle, "how long a list may take to show a write (the API reference promises no read-after-write); 0 demands read-after-write")
+	fs.IntVar(&cfg.Parallel, "parallel", cfg.Parallel, fmt.Sprintf("with --exhaustive: pairs in flight at once, at most %d (default: the number of CPUs)", suite.MaxParallel))
+	fs.Lookup("parallel").DefValue = "" // the machine's, said in words: help reads the same everywhere
+	fs.DurationVar(&cfg.Settle, "settle", cfg.Settle, "how long a list may take to show a write (the API reference promises no read-after-write); 0 demands read-after-write")
 	fs.BoolVar(&cfg.Thorough, "thorough", false, "also the slow attacks: nonces replayed after 61 s and after 5 minutes, and four times the STATE-MODEL sequences (minutes, not seconds)")
-	fs.IntVar(&cfg.Stateful, "stateful", 20, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
+	fs.IntVar(&cfg.Stateful, "stateful", cfg.Stateful, "random operation sequences STATE-MODEL checks against the model (replay one with --seed)")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only specs matching this label filter, e.g. MUST or RULE-VERSION")
 	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "run the specs in random order")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed: the spec order (with --randomize-all) and STATE-MODEL's sequences")
 	fs.BoolVar(&cfg.Verbose, "v", false, "report every spec as it runs")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "send nothing: list each requirement with the specs the world gives it, or what the world lacks")
-	junit := fs.String("junit-report", "", "write JUnit XML to this file")
-	jsonReport := fs.String("json-report", "", "write the JSON report to this file")
-	summary := fs.String("summary", "", "write a Markdown summary (one row per requirement) to this file")
-	htmlReport := fs.String("html-report", "", "write a self-contained HTML report to this file")
-	badge := fs.String("badge", "", "write an SVG badge (conform | MUST n/m) to this file")
-	allowIncomplete := fs.Bool("allow-incomplete", false, "exit 0 instead of 3 when nothing failed but a MUST requirement was skipped or not run")
-	if code, stop := parseFlags(fs, runHelp, args, stdout, stderr); stop {
+	fs.StringVar(&o.junit, "junit-report", "", "write JUnit XML to this file")
+	fs.StringVar(&o.jsonReport, "json-report", "", "write the JSON report to this file")
+	fs.StringVar(&o.summary, "summary", "", "write a Markdown summary (one row per requirement) to this file")
+	fs.StringVar(&o.html, "html-report", "", "write a self-contained HTML report to this file")
+	fs.StringVar(&o.badge, "badge", "", "write an SVG badge (conform | MUST n/m) to this file")
+	fs.BoolVar(&o.allowIncomplete, "allow-incomplete", false, "exit 0 instead of 3 when nothing failed but a MUST requirement was skipped or not run")
+	return fs
+}
+
+// capabilityList is capabilities as --capabilities takes them.
+func capabilityList(caps []suite.Capability) string {
+	names := make([]string, len(caps))
+	for i, c := range caps {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ",")
+}
+
+func runSuite(args []string, stdout, stderr io.Writer) int {
+	var o runOptions
+	if code, stop := parseFlags(runFlags(&o), runHelp, args, stdout, stderr); stop {
 		return code
 	}
+	cfg := o.cfg
+	worldPath, junit, jsonReport, summary, htmlReport, badge, allowIncomplete := &o.world, &o.junit, &o.jsonReport, &o.summary, &o.html, &o.badge, &o.allowIncomplete
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform run: "+format+"\n", a...)
 		return exitUsage
@@ -92,7 +116,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err := cfg.Validate(); err != nil {
 		return usage("%v", err)
 	}
-	w, err := world.LoadOrBuiltin(*worldPath)
+	w, err := loadWorld(*worldPath)
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -116,8 +140,11 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if cfg.DryRun {
 		fmt.Fprintf(stdout, "dry run: no request is sent; what %s gives each requirement\n", terminal.Escape(w.Name))
 	}
-	if cfg.Exhaustive {
-		cfg.Progress = progress.OnTerminal(os.Stderr, "specs:").Update
+	if cfg.Thorough && !cfg.DryRun {
+		fmt.Fprintln(stdout, "--thorough: the slow attacks wait 61 s and 5 minutes for a nonce's replay; the run takes minutes (a progress line on a terminal)")
+	}
+	if cfg.Exhaustive || cfg.Thorough {
+		cfg.Progress = terminal.MeterOnTerminal(os.Stderr, "specs:").Update
 	}
 	t := &failer{}
 	res, err := suite.Execute(t, cfg, stdout)

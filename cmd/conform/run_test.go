@@ -255,3 +255,31 @@ func referenceWith(t testing.TB, faults refserver.Faults) *refserver.Server {
 	}
 	return srv
 }
+
+// A --thorough run says it takes minutes, and on a terminal shows how far
+// it is: the progress line counts the specs as they end (a pty from
+// script(1) is the terminal; the label filter keeps the run short).
+func TestThoroughShowsProgressOnATerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) here to give the run a terminal")
+	}
+	cmdline := conformBinary(t) + " run --thorough --label-filter AUTH-UNKNOWN-KEY"
+	out, err := exec.Command(script, "-qec", cmdline, "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmdline, err, out)
+	}
+	for _, want := range []string{"--thorough: the slow attacks wait 61 s and 5 minutes", "specs: 1/1 (100%), done in"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the run's terminal lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "specs: 2/1") {
+		t.Errorf("the progress counts specs the label filter left out:\n%s", out)
+	}
+	// Not on a terminal: no progress line.
+	code, plain, errOut := conform(t, "run", "--thorough", "--label-filter", "AUTH-UNKNOWN-KEY")
+	if code != 0 || strings.Contains(plain+errOut, "specs: ") || !strings.Contains(plain, "--thorough: the slow attacks") {
+		t.Errorf("piped: exit %d, output %s%s", code, plain, errOut)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +14,8 @@ import (
 	"time"
 
 	"github.com/snaprepo/conform/acs"
+	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/server"
-	"github.com/snaprepo/conform/world"
 )
 
 const serveHelp = `Usage: conform serve [--addr HOST:PORT] [--world FILE] [--region R] [--data-dir DIR] [--auth=on|off] [--nonce-capacity N] [--log-level LEVEL]
@@ -43,25 +44,56 @@ Exit codes:
 Flags:
 `
 
-func runServe(args []string, stdout, stderr io.Writer) int {
+// serveOptions are the flags of conform serve.
+type serveOptions struct {
+	addr, world, dataDir, auth, region, logLevel, controlToken string
+	nonceCapacity                                              int
+	listFaults                                                 bool
+	faults                                                     []string
+}
+
+// serveFlags is conform serve's flag set, bound into o.
+func serveFlags(o *serveOptions) *flag.FlagSet {
 	fs := newFlags("serve")
-	addr := fs.String("addr", "127.0.0.1:9280", "address to listen on; port 0 picks a free one")
-	worldPath := fs.String("world", "", "world file, YAML or JSON (default: the built-in world)")
-	dataDir := fs.String("data-dir", "", "keep repositories across restarts in this directory (default: in memory)")
-	auth := fs.String("auth", "on", "check request signatures: on or off")
-	region := fs.String("region", "", "region this endpoint serves (default: the world's region)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	nonceCapacity := fs.Int("nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays, per AccessKey; when a key's are all valid, its new signed requests get 400 Throttling.User")
-	controlToken := fs.String("control-token", "", "turn on the control API under /_conform/ (docs/testing.md), every call with Authorization: Bearer TOKEN (default $CONFORM_CONTROL_TOKEN; empty: off)")
-	listFaults := fs.Bool("faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
-	var faults []string
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:9280", "address to listen on; port 0 picks a free one")
+	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON (default: the built-in world)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "keep repositories across restarts in this directory (default: in memory)")
+	fs.StringVar(&o.auth, "auth", "on", "check request signatures: on or off")
+	fs.StringVar(&o.region, "region", "", "region this endpoint serves (default: the world's region)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&o.nonceCapacity, "nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays, per AccessKey; when a key's are all valid, its new signed requests get 400 Throttling.User")
+	fs.StringVar(&o.controlToken, "control-token", "", "turn on the control API under /_conform/ (docs/testing.md), every call with Authorization: Bearer TOKEN (default $CONFORM_CONTROL_TOKEN; empty: off)")
+	fs.BoolVar(&o.listFaults, "faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
 	fs.Func("fault", "serve with this planted fault (repeatable; --faults lists them): a server that misbehaves as implementations do", func(v string) error {
-		faults = append(faults, v)
+		o.faults = append(o.faults, v)
 		return nil
 	})
-	if code, stop := parseFlags(fs, serveHelp, args, stdout, stderr); stop {
+	return fs
+}
+
+// validate says what to change when the flags do not go together, and
+// the log level they name.
+func (o *serveOptions) validate() (slog.Level, error) {
+	var level slog.Level
+	switch {
+	case o.auth != "on" && o.auth != "off":
+		return level, fmt.Errorf("--auth %q is not a setting (want on or off)", terminal.Escape(o.auth))
+	case o.nonceCapacity <= 0:
+		return level, fmt.Errorf("--nonce-capacity %d must be positive (e.g. %d)", o.nonceCapacity, acs.DefaultNonceCapacity)
+	}
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return level, fmt.Errorf("--log-level %q is not a level (want debug, info, warn or error)", terminal.Escape(o.logLevel))
+	}
+	return level, nil
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	var o serveOptions
+	if code, stop := parseFlags(serveFlags(&o), serveHelp, args, stdout, stderr); stop {
 		return code
 	}
+	addr, worldPath, dataDir, auth, region := &o.addr, &o.world, &o.dataDir, &o.auth, &o.region
+	nonceCapacity, controlToken, listFaults, faults := &o.nonceCapacity, &o.controlToken, &o.listFaults, o.faults
 	if *controlToken == "" {
 		*controlToken = os.Getenv("CONFORM_CONTROL_TOKEN")
 	}
@@ -75,21 +107,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	if *auth != "on" && *auth != "off" {
-		fmt.Fprintf(stderr, "conform serve: --auth %q is not a setting (want on or off)\n", *auth)
-		return exitUsage
-	}
-	if *nonceCapacity <= 0 {
-		fmt.Fprintf(stderr, "conform serve: --nonce-capacity %d must be positive (e.g. %d)\n", *nonceCapacity, acs.DefaultNonceCapacity)
-		return exitUsage
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "conform serve: --log-level %q is not a level (want debug, info, warn or error)\n", *logLevel)
+	level, err := o.validate()
+	if err != nil {
+		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	w, err := world.LoadOrBuiltin(*worldPath)
+	w, err := loadWorld(*worldPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage

@@ -76,7 +76,16 @@ func startListenerWithEnv(t *testing.T, env []string, args ...string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			// What the server said, had it a fault (a panic, a fatal error).
+			s.mu.Lock()
+			t.Logf("conform %s: its stderr:\n%.4000s", strings.Join(args, " "), s.stderr.String())
+			s.mu.Unlock()
+		}
+	})
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)

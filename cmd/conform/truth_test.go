@@ -86,7 +86,7 @@ func TestRunExits3WhenAMustRequirementCannotBeExercised(t *testing.T) {
 func TestRunWithACapabilityDeclaredAbsentIsCompleteAndSaysSo(t *testing.T) {
 	dir := t.TempDir()
 	report, badge, summary := filepath.Join(dir, "r.json"), filepath.Join(dir, "b.svg"), filepath.Join(dir, "s.md")
-	code, out, _ := conformRun(t, "--capabilities", "list,delete,alternatives,describe", "--json-report", report, "--badge", badge, "--summary", summary)
+	code, out, _ := conformRun(t, "--capabilities", "list,delete,alternatives,describe,instances", "--json-report", report, "--badge", badge, "--summary", summary)
 	if code != 0 {
 		t.Fatalf("exit %d, want 0 (auth declared absent is not incomplete):\n%s", code, out)
 	}

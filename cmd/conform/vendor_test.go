@@ -136,6 +136,31 @@ func (v *vendor) ok(w http.ResponseWriter, result any) {
 	json.NewEncoder(w).Encode(map[string]any{"RequestId": v.requestID(), "Result": result})
 }
 
+// listInstances is ListInstance in this vendor's own order (IDs from the
+// last; the order is not documented): the caller's instances of the
+// region, page by page.
+func (v *vendor) listInstances(w http.ResponseWriter, r *http.Request, account string) {
+	page, size := 1, 10
+	for name, dst := range map[string]*int{"page": &page, "size": &size} {
+		if raw := r.URL.Query().Get(name); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 || (name == "size" && n > 100) {
+				v.fail(w, 400, "Vendor.BadPaging", name+" is out of range")
+				return
+			}
+			*dst = n
+		}
+	}
+	var mine []map[string]string
+	for i := len(v.w.Instances) - 1; i >= 0; i-- {
+		if in := &v.w.Instances[i]; in.Account == account && in.Region == v.w.Region {
+			mine = append(mine, map[string]string{"instanceId": in.ID, "esVersion": in.Version.Raw})
+		}
+	}
+	from := min((page-1)*size, len(mine))
+	v.ok(w, mine[from:min(from+size, len(mine))])
+}
+
 func (v *vendor) requestID() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -197,6 +222,14 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, _, _ := v.w.KeyOwner(keyID)
+	switch r.Method + " " + r.URL.Path {
+	case "GET /openapi/instances":
+		v.listInstances(w, r, account)
+		return
+	case "GET /openapi/regions":
+		v.ok(w, []map[string]string{{"regionId": v.w.Region, "regionEndpoint": "es." + v.w.Region + ".vendor.example"}})
+		return
+	}
 	m := idPath.FindStringSubmatch(r.URL.EscapedPath())
 	if m == nil {
 		v.unknown(w)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/live"
-	"github.com/snaprepo/conform/progress"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -48,18 +48,29 @@ Flags:
 // instances: the API never says which account an AccessKey belongs to.
 const exportAccount = "caller"
 
-func runWorldExport(args []string, stdout, stderr io.Writer) int {
+// exportOptions are the flags of conform world export.
+type exportOptions struct {
+	lo            liveOptions
+	live, showKey bool
+}
+
+// worldExportFlags is conform world export's flag set, bound into e.
+func worldExportFlags(e *exportOptions) *flag.FlagSet {
 	fs := newFlags("world export")
-	var o liveOptions
-	var isLive, showKey bool
-	fs.BoolVar(&isLive, "live", false, "read the fleet from the platform (required: the only source there is)")
-	fs.StringVar(&o.region, "region", "", "the first region to export, e.g. cn-hangzhou; the world's region")
-	fs.StringVar(&o.regions, "regions", "", "more regions to export, comma-separated")
-	bindPlatformFlags(fs, &o, "")
-	fs.BoolVar(&showKey, "show-key-id", false, "write the AccessKey ID whole (never its secret)")
-	if code, stop := parseFlags(fs, worldExportHelp, args, stdout, stderr); stop {
+	fs.BoolVar(&e.live, "live", false, "read the fleet from the platform (required: the only source there is)")
+	fs.StringVar(&e.lo.region, "region", "", "the first region to export, e.g. cn-hangzhou; the world's region")
+	fs.StringVar(&e.lo.regions, "regions", "", "more regions to export, comma-separated")
+	bindPlatformFlags(fs, &e.lo, "")
+	fs.BoolVar(&e.showKey, "show-key-id", false, "write the AccessKey ID whole (never its secret)")
+	return fs
+}
+
+func runWorldExport(args []string, stdout, stderr io.Writer) int {
+	var e exportOptions
+	if code, stop := parseFlags(worldExportFlags(&e), worldExportHelp, args, stdout, stderr); stop {
 		return code
 	}
+	o, isLive, showKey := e.lo, e.live, e.showKey
 	switch {
 	case !isLive:
 		fmt.Fprintln(stderr, "conform world export: give --live: the fleet is read from the platform (see conform world export --help)")
@@ -146,7 +157,7 @@ func exportWorld(p *live.Platform, regions []string, keyID string) (*world.File,
 		known[d.Instance.ID] = true
 	}
 	var notes []string
-	meter := progress.OnTerminal(os.Stderr, "reading repositories:")
+	meter := terminal.MeterOnTerminal(os.Stderr, "reading repositories:")
 	for i, d := range instances {
 		repos, err := p.ReposOf(d.Instance.Region, d.Instance.ID)
 		if err != nil {

@@ -39,7 +39,7 @@ func TestAnExportIsTheServedWorld(t *testing.T) {
 	hz := startServe(t, "--log-level", "error", "--world", path)
 	bj := startServe(t, "--log-level", "error", "--world", path, "--region", "cn-beijing")
 	env := liveEnv(t, t.TempDir(), envCreds...)
-	code, out, errOut := exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--regions", "cn-beijing", "--region-endpoint", "cn-beijing="+bj.url, "--timeout", "5s")
+	code, out, errOut := exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--regions", "cn-beijing", "--region-endpoint", "cn-beijing="+bj.url, "--timeout", "30s")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -99,9 +99,9 @@ func TestAnExportIsTheServedWorld(t *testing.T) {
 		t.Errorf("conform plan on the export: exit %d\n%s%s", c, planOut.String(), planErr.String())
 	}
 
-	code, out, _ = exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--timeout", "5s", "--show-key-id")
+	code, out, errOut = exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--timeout", "30s", "--show-key-id")
 	if code != 0 || !strings.Contains(out, "id: LTAI5tConformPrimary01") {
-		t.Errorf("--show-key-id: exit %d, the key ID not written whole", code)
+		t.Errorf("--show-key-id: exit %d, the key ID not written whole\n%s", code, errOut)
 	}
 }
 
@@ -151,7 +151,7 @@ func TestAnExportSaysWhatItLeftOut(t *testing.T) {
 	path := writeTemp(t, string(bytesTrimmedWorld())+"\n  - instance: es-cn-cf710dest0000001\n    repoPath: es-cn-cfbeijing0000001\n")
 	hz := startServe(t, "--log-level", "error", "--world", path)
 	env := liveEnv(t, t.TempDir(), envCreds...)
-	code, out, errOut := exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--timeout", "5s")
+	code, out, errOut := exportLive(t, env, "--region", "cn-hangzhou", "--endpoint", hz.url, "--timeout", "30s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

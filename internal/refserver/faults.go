@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,8 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
+
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
+	"github.com/snaprepo/conform/checks"
 )
 
 // Faults are realistic mistakes an implementation of the API makes, planted
@@ -75,6 +79,8 @@ type Faults struct {
 	RequestIDPerConnection bool `fault:"RequestIds count per connection: the first answer on every connection has the same one" catches:"STATE-MODEL"`
 	ListGarbage            bool `fault:"every ListSnapshotReposByInstanceId answer carries an entry nobody added" catches:"OK-LISTED"`
 	RequestIDMarkup        bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
+	ListInstanceAll        bool `fault:"ListInstance lists every account's instances of the region, not only the caller's" catches:"STATE-MODEL"`
+	ListInstanceFirstPage  bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
 }
 
 // The faults that only reshape an answer, in one place: the server calls
@@ -306,4 +312,45 @@ func (c *connectionCounts) next(conn string) int {
 	}
 	c.n[conn]++
 	return c.n[conn]
+}
+
+// farKernels are kernels that pass the 6.7.0 kernel rule whatever the
+// latest kernel: the destination's far newer than the source's.
+func farKernels() (dest, source *semver.Version) {
+	return semver.New(999, 0, 0, "", ""), semver.New(0, 0, 0, "", "")
+}
+
+// plantFacts is what the decision faults tell the rules instead of the
+// truth: a fault that ignores a rule hands them facts that pass it, so the
+// verdict is the rules' own, on other facts. skipKernel leaves the kernel
+// rule unchecked for one request (the form body's fault).
+func (f *Faults) plantFacts(dest *checks.Instance, destID, srcID string, src *checks.Instance, skipKernel bool) (*checks.Instance, string, *checks.Instance) {
+	if dest != nil && src != nil {
+		d, c := *dest, *src
+		if f.IgnoreRegion {
+			c.Region = d.Region
+		}
+		if f.IgnoreKernel || skipKernel {
+			d.Kernel, c.Kernel = farKernels()
+		}
+		if f.StringVersions {
+			// Where the strings' order and the numbers' disagree, the
+			// strings', told as versions: newer than the destination, or
+			// the destination's own.
+			byString, byNumber := src.Version.Raw > dest.Version.Raw, src.Version.Compare(dest.Version) > 0
+			switch {
+			case byString && !byNumber:
+				if newer, err := checks.ParseVersion(fmt.Sprintf("%d.0.0", d.Version.Key.Major+1)); err == nil {
+					c.Version = newer
+				}
+			case !byString && byNumber:
+				c.Version = d.Version
+			}
+		}
+		dest, src = &d, &c
+	}
+	if f.AllowSelf && srcID == destID {
+		srcID += " (itself, distinct to this fault)"
+	}
+	return dest, srcID, src
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -151,12 +152,7 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 		s.ok(x, s.result(true))
 		return
 	}
-	v := s.evaluate(destID, dest, srcID, src)
-	if form && s.cfg.Faults.FormSkipsKernel {
-		if i := checks.RuleIndex("RULE-KERNEL-6.7"); i >= 0 {
-			v.Override(i, checks.Pass)
-		}
-	}
+	v := s.evaluateAs(destID, dest, srcID, src, form && s.cfg.Faults.FormSkipsKernel)
 	if form && s.cfg.Faults.FormRefusalsOK && v.Decision() == checks.Refused && src != nil {
 		s.ok(x, s.result(true))
 		return
@@ -194,32 +190,17 @@ func (s *Server) addSnapshotRepo(x *exchange, destID string, body []byte) {
 // result is the success Result, as the planted faults shape it.
 func (s *Server) result(b bool) any { return s.cfg.Faults.reshapeResult(b) }
 
-// evaluate asks the rules, then plants the decision faults.
+// evaluate asks the rules, with the decision faults planted in what they
+// are told: a fault that ignores a rule hands the rules facts that pass it.
 func (s *Server) evaluate(destID string, dest *checks.Instance, srcID string, src *checks.Instance) checks.Verdict {
-	v := s.w().Policy.Evaluate(destID, dest, srcID, src)
-	f := &s.cfg.Faults
-	override := func(rule string, o checks.Outcome) {
-		if i := checks.RuleIndex(rule); i >= 0 {
-			v.Override(i, o)
-		}
-	}
-	if f.IgnoreRegion {
-		override("RULE-SAME-REGION", checks.Pass)
-	}
-	if f.IgnoreKernel {
-		override("RULE-KERNEL-6.7", checks.Pass)
-	}
-	if f.AllowSelf {
-		override("RULE-DISTINCT", checks.Pass)
-	}
-	if f.StringVersions && dest != nil && src != nil {
-		if src.Version.Raw > dest.Version.Raw {
-			override("RULE-VERSION", checks.Fail)
-		} else {
-			override("RULE-VERSION", checks.Pass)
-		}
-	}
-	return v
+	return s.evaluateAs(destID, dest, srcID, src, false)
+}
+
+// evaluateAs is evaluate; skipKernel plants a kernel rule left unchecked
+// for this request alone (the form body's fault).
+func (s *Server) evaluateAs(destID string, dest *checks.Instance, srcID string, src *checks.Instance, skipKernel bool) checks.Verdict {
+	dest, srcID, src = s.cfg.Faults.plantFacts(dest, destID, srcID, src, skipKernel)
+	return s.w().Policy.Evaluate(destID, dest, srcID, src)
 }
 
 // destinationOr404 is the caller's destination id, or nil once
@@ -442,6 +423,16 @@ func (s *Server) listInstances(x *exchange) {
 	// The account's instances of this region, indexed once at start: a page
 	// costs its size, not the account's whole list.
 	mine := s.now.Load().byAccount[x.account]
+	if s.cfg.Faults.ListInstanceAll {
+		mine = nil
+		for _, of := range s.now.Load().byAccount {
+			mine = append(mine, of...)
+		}
+		slices.Sort(mine)
+	}
+	if s.cfg.Faults.ListInstanceFirstPage {
+		page = 1
+	}
 	total := len(mine)
 	from := min((page-1)*size, total)
 	to := min(from+size, total)

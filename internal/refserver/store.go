@@ -86,7 +86,7 @@ func OpenStore(dir string, seed []world.Repo, known func(id string) bool, faults
 		return s, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("data dir %s: %w (give a directory conform serve may create, or leave --data-dir out to keep repositories in memory)", dir, err)
+		return nil, fmt.Errorf("data dir %s: %w (give a directory this server may create, or no data dir to keep repositories in memory)", dir, err)
 	}
 	if err := s.acquire(); err != nil {
 		return nil, err
@@ -125,12 +125,12 @@ func (s *Store) acquire() error {
 	path := filepath.Join(s.dir, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
 	if err != nil {
-		return fmt.Errorf("data dir %s cannot be used: %w (give a directory conform serve may write, or leave --data-dir out to keep repositories in memory)", s.dir, err)
+		return fmt.Errorf("data dir %s cannot be used: %w (give a directory this server may write, or no data dir to keep repositories in memory)", s.dir, err)
 	}
 	if err := lockFile(f); err != nil {
 		holder, _ := io.ReadAll(io.LimitReader(f, 32))
 		f.Close()
-		return fmt.Errorf("data dir %s is in use by another conform serve (process %s, holding %s): stop it, or give each server its own --data-dir", s.dir, terminal.Line(strings.TrimSpace(string(holder))), path)
+		return fmt.Errorf("data dir %s is in use by another server (process %s, holding %s): stop it, or give each server its own data dir", s.dir, terminal.Line(strings.TrimSpace(string(holder))), path)
 	}
 	if f.Truncate(0) == nil {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
@@ -208,7 +208,7 @@ func (s *Store) checkKnown(known func(string) bool) error {
 		}
 	}
 	if unknown > 0 {
-		return fmt.Errorf("data dir %s names %d instance(s) the world does not hold (the first: %q): it was left untouched; serve the world that wrote it, or give another --data-dir", s.dir, unknown, terminal.Line(first))
+		return fmt.Errorf("data dir %s names %d instance(s) the world does not hold (the first: %q): it was left untouched; serve the world that wrote it, or give another data dir", s.dir, unknown, terminal.Line(first))
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ func TestTheJournalStaysBounded(t *testing.T) {
 func TestASecondServerCannotShareTheDirectory(t *testing.T) {
 	dir := t.TempDir()
 	first := openStore(t, dir)
-	openFails(t, dir, "in use by another conform serve")
+	openFails(t, dir, "in use by another server")
 	first.Close()
 	openStore(t, dir) // released with Close
 }

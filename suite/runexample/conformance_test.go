@@ -20,7 +20,9 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !suite.Run(t, suite.Config{Endpoint: endpoint, World: w}) {
+	cfg := suite.DefaultConfig() // conform run's defaults: timeouts, settle time, sequences
+	cfg.Endpoint, cfg.World = endpoint, w
+	if !suite.Run(t, cfg) {
 		t.Log("see the per-requirement summary above")
 	}
 }

@@ -1,9 +1,9 @@
-// Package wire records requests as they arrive and reduces each to its
+// Package wiretest is a test helper, as httptest is: it records requests as they arrive and reduces each to its
 // shape: everything a signature or a server reads, with what varies from one
 // request to the next (dates, nonces, signatures) set aside. Two requests of
 // one SDK dialect have one shape, byte for byte; the tests compare conform's
 // dialects with the real SDKs' requests through it.
-package wire
+package wiretest
 
 import (
 	"fmt"

@@ -5,7 +5,7 @@
 // counts the changes the tests catch. A change that compiles and passes every
 // test is a surviving mutant: a line no test holds to its meaning.
 //
-// Usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR[=TESTPKG,…]...
+// Usage: go run ./internal/cmd/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR[=TESTPKG,…]...
 //
 // A package whose tests live elsewhere names them after "=": the mutants of
 // ./internal/refserver are judged by ./server's tests with
@@ -30,6 +30,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,7 +77,7 @@ func main() {
 	run := flag.String("run", "", "only mutants whose file:line matches this regexp")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR...")
+		fmt.Fprintln(os.Stderr, "usage: go run ./internal/cmd/mutate [-j N] [-timeout D] [-run REGEXP] PKGDIR...")
 		os.Exit(2)
 	}
 	var filter *regexp.Regexp
@@ -90,7 +91,7 @@ func main() {
 		if tests != "" {
 			testPkgs = strings.Split(tests, ",")
 		}
-		if err := mutatePackage(dir, testPkgs, *jobs, *timeout, filter); err != nil {
+		if err := mutatePackage(dir, testPkgs, *jobs, *timeout, filter, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "mutate %s: %v\n", dir, err)
 			failed = true
 		}
@@ -100,7 +101,9 @@ func main() {
 	}
 }
 
-func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duration, filter *regexp.Regexp) error {
+// mutatePackage tests every mutant of the package in dir against testPkgs
+// and writes its score, survivors and stale equivalents to w.
+func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duration, filter *regexp.Regexp, w io.Writer) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -170,11 +173,11 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 	if killed+survived > 0 {
 		score = 100 * float64(killed) / float64(killed+survived)
 	}
-	fmt.Printf("%s: %d mutants, %d killed, %d survived, %d equivalent (listed), %d did not compile: score %.1f%% of non-equivalent mutants\n",
+	fmt.Fprintf(w, "%s: %d mutants, %d killed, %d survived, %d equivalent (listed), %d did not compile: score %.1f%% of non-equivalent mutants\n",
 		dir, len(mutants), killed, survived, equiv, broken, score)
 	sort.Strings(unlisted)
 	for _, s := range append(unlisted, survivors...) {
-		fmt.Println(s)
+		fmt.Fprintln(w, s)
 	}
 	// An entry no survivor matches has gone stale (its line moved, or a
 	// test now kills it): say so, so the list stays true.
@@ -186,7 +189,7 @@ func mutatePackage(dir string, testPkgs []string, jobs int, timeout time.Duratio
 	}
 	sort.Strings(stale)
 	for _, s := range stale {
-		fmt.Println(s)
+		fmt.Fprintln(w, s)
 	}
 	return nil
 }

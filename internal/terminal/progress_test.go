@@ -1,4 +1,4 @@
-package progress
+package terminal
 
 import (
 	"os"
@@ -8,10 +8,10 @@ import (
 )
 
 func TestLineSaysCountTotalAndTimeLeft(t *testing.T) {
-	if got := Line("checked", 250, 1000, 3*time.Second); !strings.HasPrefix(got, "checked 250/1000 (25%), about 9s left") {
+	if got := ProgressLine("checked", 250, 1000, 3*time.Second); !strings.HasPrefix(got, "checked 250/1000 (25%), about 9s left") {
 		t.Errorf("got %q", got)
 	}
-	if got := Line("specs", 10, 10, 1500*time.Millisecond); !strings.HasPrefix(got, "specs 10/10 (100%), done in 1.5s") {
+	if got := ProgressLine("specs", 10, 10, 1500*time.Millisecond); !strings.HasPrefix(got, "specs 10/10 (100%), done in 1.5s") {
 		t.Errorf("got %q", got)
 	}
 }
@@ -19,7 +19,7 @@ func TestLineSaysCountTotalAndTimeLeft(t *testing.T) {
 func TestMeterThrottlesAndEndsWithANewline(t *testing.T) {
 	var b strings.Builder
 	at := time.Unix(0, 0)
-	m := New(&b, "x", func() time.Time { return at })
+	m := NewMeter(&b, "x", func() time.Time { return at })
 	m.Update(1, 3) // within 100 ms of the start: skipped
 	at = at.Add(time.Second)
 	m.Update(2, 3)
@@ -36,7 +36,7 @@ func TestNothingWhenNotATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m := OnTerminal(f, "x")
+	m := MeterOnTerminal(f, "x")
 	m.Update(1, 1) // a nil meter does nothing
 	if m != nil {
 		t.Error("a file is not a terminal")

@@ -1,6 +1,7 @@
-// Package progress shows how far a long job is — count, total, estimated
-// time left — on a terminal, and nothing anywhere else.
-package progress
+package terminal
+
+// Progress: how far a long job is — count, total, estimated time left — on
+// a terminal, and nothing anywhere else.
 
 import (
 	"fmt"
@@ -22,8 +23,8 @@ type Meter struct {
 	every time.Duration
 }
 
-// New makes a meter on w.
-func New(w io.Writer, label string, now func() time.Time) *Meter {
+// NewMeter makes a meter on w.
+func NewMeter(w io.Writer, label string, now func() time.Time) *Meter {
 	if now == nil {
 		now = time.Now
 	}
@@ -31,13 +32,13 @@ func New(w io.Writer, label string, now func() time.Time) *Meter {
 	return &Meter{w: w, label: label, start: start, last: start, now: now, every: 100 * time.Millisecond}
 }
 
-// OnTerminal is New when f is a terminal, else nil: piped or redirected
-// output gets nothing extra.
-func OnTerminal(f *os.File, label string) *Meter {
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+// MeterOnTerminal is NewMeter when f is a terminal, else nil: piped or
+// redirected output gets nothing extra.
+func MeterOnTerminal(f *os.File, label string) *Meter {
+	if !IsTerminal(f) {
 		return nil
 	}
-	return New(f, label, nil)
+	return NewMeter(f, label, nil)
 }
 
 // Update reports done of total, at most every 100 ms, and always the last.
@@ -52,14 +53,15 @@ func (m *Meter) Update(done, total int) {
 		return
 	}
 	m.last = now
-	fmt.Fprint(m.w, "\r"+Line(m.label, done, total, now.Sub(m.start)))
+	fmt.Fprint(m.w, "\r"+ProgressLine(m.label, done, total, now.Sub(m.start)))
 	if done >= total {
 		fmt.Fprintln(m.w)
 	}
 }
 
-// Line is one progress line: "label 250/1000 (25%), about 3s left".
-func Line(label string, done, total int, elapsed time.Duration) string {
+// ProgressLine is one progress line: "label 250/1000 (25%), about 3s
+// left".
+func ProgressLine(label string, done, total int, elapsed time.Duration) string {
 	if total <= 0 {
 		return fmt.Sprintf("%s %d", label, done)
 	}

@@ -15,6 +15,7 @@ BenchmarkEvaluatePairAgainstPlainGo-2     	     376	   3140923 ns/op	        33.
 BenchmarkMatrix100k-2                     	       6	 199947610 ns/op	 6542360 B/op	   28565 allocs/op
 BenchmarkCheckMatrixCommand100k-2   	       1	2189674846 ns/op	372126720 B/op	 9436183 allocs/op
 BenchmarkExhaustiveProcessRSS-2     	       1	15958565736 ns/op	        48.92 MiB-RSS-10k-pairs	        55.15 MiB-RSS-62.5k-pairs	      4775 pairs/s-62.5k	         1.127 rss-ratio
+BenchmarkExhaustiveProcessAgainstBaseline-2   	       1	18588600613 ns/op	      1590 loop-pairs/s	      1511 process-pairs/s	         0.9500 ratio
 BenchmarkLoopbackAgainstBaseline-2   	    6998	    171233 ns/op	     13611 baseline-rps	         0.7521 ratio-of-baseline-rps	     10238 reference-rps	   41889 B/op	     434 allocs/op
 BenchmarkWorldLoadMemory250k-2   	       1	5946699115 ns/op	        30.20 json-MiB	         3.35 json-s-per-50MiB	         7.504 json-x-file	        31.53 yaml-MiB	         6.15 yaml-s-per-50MiB	         6.901 yaml-x-file
 BenchmarkPlan100k-2   	       1	2497280245 ns/op	236405704 B/op	 1039350 allocs/op
