@@ -260,14 +260,7 @@ func listedKey(resp *apiclient.Response) (string, bool) {
 // connections send random adds, deletes and lists at once, and the history
 // must be linearizable against the model.
 func (e *env) checkLinearizable(ctx SpecContext) {
-	e.need(CapList, CapDelete)
-	pools, ok := e.statePools()
-	if !ok {
-		use(found{missing: fmt.Sprintf("the world cannot exercise this: add a destination of account %s in %s with four sources no newer than it", e.account, e.cfg.Region)})
-	}
-	if e.cfg.DryRun {
-		planned()
-	}
+	pools := e.needPools()
 	dests := pools.dests[:min(2, len(pools.dests))]
 	sources := map[string][]string{}
 	initial := map[string][]string{}

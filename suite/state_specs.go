@@ -773,17 +773,27 @@ func (e *env) shrink(ctx context.Context, q *sequencer, pools statePools, steps 
 	return steps, f
 }
 
+// needPools is the state pools of a spec that writes and lists them
+// (STATE-MODEL, ROB-CONCURRENT): the spec is disabled without the list and
+// delete capabilities, skipped when the world has no pools, planned in a
+// dry run.
+func (e *env) needPools() statePools {
+	GinkgoHelper()
+	e.need(CapList, CapDelete)
+	pools, ok := e.statePools()
+	if !ok {
+		use(found{missing: fmt.Sprintf("the world cannot exercise this: add a destination of account %s in %s with four sources no newer than it", e.account, e.cfg.Region)})
+	}
+	if e.cfg.DryRun {
+		planned()
+	}
+	return pools
+}
+
 func (e *env) stateSpecs() {
 	Describe("state", func() {
 		e.it("STATE-MODEL", "random sequences of operations agree with the model after every step", func(ctx SpecContext) {
-			e.need(CapList, CapDelete)
-			pools, ok := e.statePools()
-			if !ok {
-				use(found{missing: fmt.Sprintf("the world cannot exercise this: add a destination of account %s in %s with four sources no newer than it", e.account, e.cfg.Region)})
-			}
-			if e.cfg.DryRun {
-				planned()
-			}
+			pools := e.needPools()
 			e.resetPools(ctx, pools, nil)
 			e.startClean(ctx, pools)
 			seed := GinkgoRandomSeed()
