@@ -29,4 +29,4 @@ install:
 # How well the tests bite: one operator changed at a time (internal/cmd/mutate),
 # each package's score and its surviving mutants. Not part of make test.
 mutation:
-	$(GO) run ./internal/cmd/mutate -j 2 ./acs ./checks ./world ./planning ./internal/refserver=./server
+	$(GO) run ./internal/cmd/mutate -j 2 ./acs ./checks ./world ./planning ./internal/refserver=./internal/refserver,./server,./conformtest

@@ -11,9 +11,9 @@
 // ./internal/refserver are judged by ./server's tests with
 // ./internal/refserver=./server.
 //
-// Planted faults are not mutated: faults.go, and any line that reads a
-// Faults switch, exist to be wrong on purpose; mutating them measures nothing
-// of the product.
+// Planted faults are not mutated: faults.go, planted.go (their names and
+// switches) and any line that reads a Faults switch exist to be wrong on
+// purpose; mutating them measures nothing of the product.
 //
 // A file named mutation-equivalent.txt in a package's directory lists the
 // survivors that cannot be caught, because the change does not change what
@@ -202,7 +202,7 @@ func find(abs, dir string) ([]mutant, error) {
 	}
 	var out []mutant
 	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") || filepath.Base(file) == "faults.go" {
+		if strings.HasSuffix(file, "_test.go") || filepath.Base(file) == "faults.go" || filepath.Base(file) == "planted.go" {
 			continue
 		}
 		src, err := os.ReadFile(file)

@@ -31,10 +31,11 @@ func changes(ms []mutant) []string {
 func TestFindMutatesOperatorsButNotPlantedFaults(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"a.go":      "package a\n\nfunc Pos(x, y int) bool { return x > 0 && !false || x == y-1 }\n\nfunc Join(s string) string { return s + \"!\" }\n",
-		"b.go":      "package a\n\ntype cfg struct{ Faults struct{ On bool } }\n\nfunc On(c cfg, x int) bool { return c.Faults.On && x < 2 }\n",
-		"faults.go": "package a\n\nfunc F(x int) bool { return x != 1 }\n",
-		"a_test.go": "package a\n\nfunc helper(x int) bool { return x >= 1 }\n",
+		"a.go":       "package a\n\nfunc Pos(x, y int) bool { return x > 0 && !false || x == y-1 }\n\nfunc Join(s string) string { return s + \"!\" }\n",
+		"b.go":       "package a\n\ntype cfg struct{ Faults struct{ On bool } }\n\nfunc On(c cfg, x int) bool { return c.Faults.On && x < 2 }\n",
+		"faults.go":  "package a\n\nfunc F(x int) bool { return x != 1 }\n",
+		"planted.go": "package a\n\nfunc P(x int) bool { return x == 2 }\n",
+		"a_test.go":  "package a\n\nfunc helper(x int) bool { return x >= 1 }\n",
 	})
 	ms, err := find(dir, "a")
 	if err != nil {
@@ -46,7 +47,7 @@ func TestFindMutatesOperatorsButNotPlantedFaults(t *testing.T) {
 			t.Errorf("find: %s, want among them %s", got, want)
 		}
 	}
-	for _, never := range []string{"b.go", "faults.go", "a_test.go", "+→-"} {
+	for _, never := range []string{"b.go", "faults.go", "planted.go", "a_test.go", "+→-"} {
 		if strings.Contains(got, never) {
 			t.Errorf("find: %s, want nothing of %s", got, never)
 		}
