@@ -262,3 +262,32 @@ func journalLines(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// A journal's bad line is named by its number, from 1; a line without an
+// instance is as bad as one that is not JSON; of several IDs the world
+// lacks, the first in order is named; a journal whose last line is whole
+// is read to its end.
+func TestAJournalsFaultsAreNamedExactly(t *testing.T) {
+	good := `{"instance":"es-cn-d1","sources":["es-cn-s1"]}`
+	for name, tt := range map[string]struct{ journal, want string }{
+		"not JSON on line 2":       {good + "\n{nope\n", "line 2:"},
+		"no instance on line 3":    {good + "\n" + good + "\n" + `{"sources":["es-cn-s1"]}` + "\n", "line 3:"},
+		"the first unknown, named": {`{"instance":"es-cn-d1","sources":["es-cn-zz","es-cn-aa"]}` + "\n", `the first: "es-cn-aa"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, JournalFile), []byte(tt.journal), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			openFails(t, dir, tt.want)
+		})
+	}
+	dir := t.TempDir()
+	journal := good + "\n" + `{"instance":"es-cn-d2","sources":["es-cn-s2"]}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, JournalFile), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := openStore(t, dir); !s.Has("es-cn-d2", "es-cn-s2") || !s.Has("es-cn-d1", "es-cn-s1") {
+		t.Errorf("a whole journal: %v, want both lines", s.All())
+	}
+}
