@@ -325,7 +325,9 @@ func farKernels() (dest, source *semver.Version) {
 // verdict is the rules' own, on other facts. skipKernel leaves the kernel
 // rule unchecked for one request (the form body's fault).
 func (f *Faults) plantFacts(dest *checks.Instance, destID, srcID string, src *checks.Instance, skipKernel bool) (*checks.Instance, string, *checks.Instance) {
-	if dest != nil && src != nil {
+	if plants := f.IgnoreRegion || f.IgnoreKernel || skipKernel || f.StringVersions; plants && dest != nil && src != nil {
+		// Copies only when a fault plants a fact: a faithful server's hot
+		// path hands the rules the world's own instances.
 		d, c := *dest, *src
 		if f.IgnoreRegion {
 			c.Region = d.Region
