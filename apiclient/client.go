@@ -392,20 +392,16 @@ type ListedInstance struct {
 
 // ListedInstances reads a ListInstance answer's Result.
 func (r *Response) ListedInstances() ([]ListedInstance, error) {
-	var out []ListedInstance
-	if err := json.Unmarshal(r.Result, &out); err != nil {
-		return nil, fmt.Errorf("the answer's Result is not a list of instances: %w", err)
-	}
-	return out, nil
+	return resultList[ListedInstance](r, "instances")
 }
 
 // RegionIDs reads a DescribeRegions answer's Result: each region's ID.
 func (r *Response) RegionIDs() ([]string, error) {
-	var regions []struct {
+	regions, err := resultList[struct {
 		RegionID string `json:"regionId"`
-	}
-	if err := json.Unmarshal(r.Result, &regions); err != nil {
-		return nil, fmt.Errorf("the answer's Result is not a list of regions: %w", err)
+	}](r, "regions")
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(regions))
 	for i, rg := range regions {
@@ -423,10 +419,14 @@ type Repo struct {
 }
 
 // Repos decodes the Result of a list answer.
-func (r *Response) Repos() ([]Repo, error) {
-	var out []Repo
+func (r *Response) Repos() ([]Repo, error) { return resultList[Repo](r, "repositories") }
+
+// resultList decodes an answer's Result as a list of T, its error naming
+// what the list should hold.
+func resultList[T any](r *Response, what string) ([]T, error) {
+	var out []T
 	if err := json.Unmarshal(r.Result, &out); err != nil {
-		return nil, fmt.Errorf("the answer's Result is not a list of repositories: %w", err)
+		return nil, fmt.Errorf("the answer's Result is not a list of %s: %w", what, err)
 	}
 	return out, nil
 }

@@ -78,12 +78,19 @@ type applyJSON struct {
 // liveFailure is the exit code and sentence of a live check that has no
 // verdict: exit 4 when the lookup failed, 2 for anything else.
 func liveFailure(stderr io.Writer, err error) int {
+	return lookupFailure(stderr, "check", "no verdict", err)
+}
+
+// lookupFailure is how a command that reads the platform ends on err:
+// exit 4 when the lookup failed (saying what that cost: outcome), 2 for
+// anything else (no credentials, say).
+func lookupFailure(stderr io.Writer, command, outcome string, err error) int {
 	var le *live.Error
 	if errors.As(err, &le) {
-		fmt.Fprintf(stderr, "conform check: the lookup failed, no verdict: %s\n", terminal.Line(err.Error()))
+		fmt.Fprintf(stderr, "conform %s: the lookup failed, %s: %s\n", command, outcome, terminal.Line(err.Error()))
 		return exitLookup
 	}
-	fmt.Fprintf(stderr, "conform check: %s\n", terminal.Line(err.Error()))
+	fmt.Fprintf(stderr, "conform %s: %s\n", command, terminal.Line(err.Error()))
 	return exitUsage
 }
 

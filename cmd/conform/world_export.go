@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -123,13 +122,7 @@ func runWorldExport(args []string, stdout, stderr io.Writer) int {
 // exportFailure is conform check --live's split: exit 4 when the lookup
 // failed, 2 for anything else (no credentials, say).
 func exportFailure(stderr io.Writer, err error) int {
-	var le *live.Error
-	if errors.As(err, &le) {
-		fmt.Fprintf(stderr, "conform world export: the lookup failed, nothing written: %s\n", terminal.Line(err.Error()))
-		return exitLookup
-	}
-	fmt.Fprintf(stderr, "conform world export: %s\n", terminal.Line(err.Error()))
-	return exitUsage
+	return lookupFailure(stderr, "world export", "nothing written", err)
 }
 
 // exportWorld reads every instance of regions and the repositories each
