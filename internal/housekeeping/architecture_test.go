@@ -55,13 +55,22 @@ func forbidden(t *testing.T, doc string) map[string][]string {
 	return out
 }
 
-func TestPackagesImportOnlyWhatTheArchitectureAllows(t *testing.T) {
-	root := filepath.Join("..", "..")
+// root is the repository's root, from this package's directory.
+const root = "../.."
+
+// architecture is ARCHITECTURE.md's text.
+func architecture(t *testing.T) string {
+	t.Helper()
 	doc, err := os.ReadFile(filepath.Join(root, "ARCHITECTURE.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := forbidden(t, string(doc))
+	return string(doc)
+}
+
+func TestPackagesImportOnlyWhatTheArchitectureAllows(t *testing.T) {
+	doc := architecture(t)
+	table := forbidden(t, doc)
 	for _, must := range []string{"apierror", "checks", "suite", "internal/refserver", "live"} {
 		if len(table[must]) == 0 {
 			t.Errorf("ARCHITECTURE.md's table forbids %s nothing: the test no longer reads it", must)
@@ -98,12 +107,8 @@ func TestPackagesImportOnlyWhatTheArchitectureAllows(t *testing.T) {
 // Every package of the module has its row in ARCHITECTURE.md's tables, and
 // every row names a package: a newcomer finds each one there.
 func TestEveryPackageHasItsRow(t *testing.T) {
-	root := filepath.Join("..", "..")
-	doc, err := os.ReadFile(filepath.Join(root, "ARCHITECTURE.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := forbidden(t, string(doc))
+	doc := architecture(t)
+	table := forbidden(t, doc)
 	cmd := exec.Command("go", "list", "./...")
 	cmd.Dir = root
 	out, err := cmd.Output()
@@ -127,12 +132,8 @@ func TestEveryPackageHasItsRow(t *testing.T) {
 
 // Every file a recipe of ARCHITECTURE.md names exists.
 func TestArchitectureRecipesNameFilesThatExist(t *testing.T) {
-	root := filepath.Join("..", "..")
-	doc, err := os.ReadFile(filepath.Join(root, "ARCHITECTURE.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths := regexp.MustCompile("`([a-z/_.]+\\.(?:go|yaml|md))`").FindAllStringSubmatch(string(doc), -1)
+	doc := architecture(t)
+	paths := regexp.MustCompile("`([a-z/_.]+\\.(?:go|yaml|md))`").FindAllStringSubmatch(doc, -1)
 	if len(paths) < 10 {
 		t.Fatalf("only %d file names found", len(paths))
 	}

@@ -16,7 +16,6 @@ import (
 // reads as its manual. A const or var in a documented group counts as
 // documented; methods count when their type is exported.
 func TestEveryExportedIdentifierHasADocComment(t *testing.T) {
-	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 // No tracked file is over 1 MB: a built binary or a dump committed by
 // mistake makes every clone pay for it.
 func TestNoTrackedFileIsOver1MB(t *testing.T) {
-	root := filepath.Join("..", "..")
 	out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
 	if err != nil {
 		t.Skipf("skipped: not a git checkout, or no git (%v)", err)
