@@ -72,38 +72,37 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 	if code, stop := parseFlags(recordFlags(&o), recordHelp, args, stdout, stderr); stop {
 		return code
 	}
-	upstream, file, addr, timeout, profile := &o.upstream, &o.cassette, &o.addr, &o.timeout, &o.profile
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform record: "+format+"\n", a...)
 		return exitUsage
 	}
 	switch {
-	case *upstream == "":
+	case o.upstream == "":
 		return usage("no --upstream: name the endpoint to relay to, e.g. --upstream https://elasticsearch.cn-hangzhou.aliyuncs.com")
-	case *file == "":
+	case o.cassette == "":
 		return usage("no --cassette: name the file to record to, e.g. --cassette session.yaml")
-	case *timeout <= 0:
-		return usage("--timeout %s must be positive, e.g. 30s", *timeout)
+	case o.timeout <= 0:
+		return usage("--timeout %s must be positive, e.g. 30s", o.timeout)
 	}
-	p, err := recording.NewProxy(*upstream, *file, *timeout)
+	p, err := recording.NewProxy(o.upstream, o.cassette, o.timeout)
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
 	p.Warn = func(msg string) { fmt.Fprintf(stderr, "conform record: %s\n", terminal.Escape(msg)) }
-	if creds, from, err := live.LoadCredentials(*profile); err == nil {
+	if creds, from, err := live.LoadCredentials(o.profile); err == nil {
 		p.Resign(creds)
 		fmt.Fprintf(stderr, "conform record: re-signing ACS3 requests of AccessKey %s for the upstream (credentials from %s)\n", acs.MaskKeyID(creds.AccessKeyID), from)
-	} else if *profile != "" {
+	} else if o.profile != "" {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return usage("cannot listen on %s: %v (pick another --addr, or port 0 for a free one)", *addr, err)
+		return usage("cannot listen on %s: %v (pick another --addr, or port 0 for a free one)", o.addr, err)
 	}
 	hs := server.HTTPServer(ln.Addr().String(), p)
-	hs.WriteTimeout = *timeout + 30*time.Second
+	hs.WriteTimeout = o.timeout + 30*time.Second
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	fmt.Fprintf(stderr, "conform record: relaying to %s, recording to %s\n", terminal.Escape(*upstream), terminal.Escape(*file))
+	fmt.Fprintf(stderr, "conform record: relaying to %s, recording to %s\n", terminal.Escape(o.upstream), terminal.Escape(o.cassette))
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
@@ -122,7 +121,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 	if err := p.Shutdown(shutdownCtx); err != nil {
 		return usage("%v", err)
 	}
-	fmt.Fprintf(stderr, "conform record: %d exchanges written to %s\n", p.Recorded(), terminal.Escape(*file))
+	fmt.Fprintf(stderr, "conform record: %d exchanges written to %s\n", p.Recorded(), terminal.Escape(o.cassette))
 	return exitOK
 }
 
@@ -173,26 +172,25 @@ func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
 	if code, stop := parseFlags(verifyOracleFlags(&o), verifyOracleHelp, args, stdout, stderr); stop {
 		return code
 	}
-	file, worldPath, account, output := &o.cassette, &o.world, &o.account, &o.output
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform verify-oracle: "+format+"\n", a...)
 		return exitUsage
 	}
 	switch {
-	case *file == "":
+	case o.cassette == "":
 		return usage("no --cassette: name the file conform record wrote, e.g. --cassette session.yaml")
-	case *output != "text" && *output != "json":
-		return usage("-o %q is not an output (want text or json)", terminal.Escape(*output))
+	case o.output != "text" && o.output != "json":
+		return usage("-o %q is not an output (want text or json)", terminal.Escape(o.output))
 	}
-	c, err := recording.Load(*file)
+	c, err := recording.Load(o.cassette)
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
-	w, err := loadWorld(*worldPath)
+	w, err := loadWorld(o.world)
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
-	res, err := recording.Verify(c, w, *account)
+	res, err := recording.Verify(c, w, o.account)
 	if err != nil {
 		return usage("%s", terminal.Escape(err.Error()))
 	}
@@ -200,7 +198,7 @@ func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
 	if res.Disagrees() {
 		code = exitFailed
 	}
-	if *output == "json" {
+	if o.output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {

@@ -108,7 +108,6 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	cfg := o.cfg
-	worldPath, junit, jsonReport, summary, htmlReport, badge, allowIncomplete := &o.world, &o.junit, &o.jsonReport, &o.summary, &o.html, &o.badge, &o.allowIncomplete
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "conform run: "+format+"\n", a...)
 		return exitUsage
@@ -116,13 +115,13 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if err := cfg.Validate(); err != nil {
 		return usage("%v", err)
 	}
-	w, err := loadWorld(*worldPath)
+	w, err := loadWorld(o.world)
 	if err != nil {
 		return usage("%v", err)
 	}
 	cfg.World = w
-	if *htmlReport != "" {
-		cfg.HistoryReport = strings.TrimSuffix(*htmlReport, ".html") + "-history.html"
+	if o.html != "" {
+		cfg.HistoryReport = strings.TrimSuffix(o.html, ".html") + "-history.html"
 	}
 	cfg.NoColor = cfg.NoColor || !terminal.Colour(stdout)
 	if cfg.Endpoint == "" && !cfg.DryRun {
@@ -159,7 +158,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{*junit, res.WriteJUnit}, {*jsonReport, res.WriteJSON}, {*summary, res.WriteSummary}, {*htmlReport, res.WriteHTML}, {*badge, res.WriteBadge}} {
+	}{{o.junit, res.WriteJUnit}, {o.jsonReport, res.WriteJSON}, {o.summary, res.WriteSummary}, {o.html, res.WriteHTML}, {o.badge, res.WriteBadge}} {
 		if out.path == "" {
 			continue
 		}
@@ -171,7 +170,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	if t.failed && code == report.ExitComplete {
 		code = report.ExitFailed // Ginkgo failed outside any spec
 	}
-	if code == report.ExitIncomplete && *allowIncomplete {
+	if code == report.ExitIncomplete && o.allowIncomplete {
 		code = exitOK
 	}
 	return code

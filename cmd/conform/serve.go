@@ -92,12 +92,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if code, stop := parseFlags(serveFlags(&o), serveHelp, args, stdout, stderr); stop {
 		return code
 	}
-	addr, worldPath, dataDir, auth, region := &o.addr, &o.world, &o.dataDir, &o.auth, &o.region
-	nonceCapacity, controlToken, listFaults, faults := &o.nonceCapacity, &o.controlToken, &o.listFaults, o.faults
-	if *controlToken == "" {
-		*controlToken = os.Getenv("CONFORM_CONTROL_TOKEN")
+	if o.controlToken == "" {
+		o.controlToken = os.Getenv("CONFORM_CONTROL_TOKEN")
 	}
-	if *listFaults {
+	if o.listFaults {
 		for _, f := range server.PlantedFaults() {
 			only := ""
 			if f.Only {
@@ -113,32 +111,32 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	w, err := loadWorld(*worldPath)
+	w, err := loadWorld(o.world)
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
-	srv, err := server.New(server.Options{World: w, Region: *region, NoAuth: *auth == "off", DataDir: *dataDir, Logger: logger, NonceCapacity: *nonceCapacity, Faults: faults, ControlToken: *controlToken})
+	srv, err := server.New(server.Options{World: w, Region: o.region, NoAuth: o.auth == "off", DataDir: o.dataDir, Logger: logger, NonceCapacity: o.nonceCapacity, Faults: o.faults, ControlToken: o.controlToken})
 	if err != nil {
 		fmt.Fprintf(stderr, "conform serve: %v\n", err)
 		return exitUsage
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", *addr, err)
+		fmt.Fprintf(stderr, "conform serve: cannot listen on %s: %v (pick another --addr, or port 0 for a free one)\n", o.addr, err)
 		return exitUsage
 	}
-	if *controlToken != "" {
+	if o.controlToken != "" {
 		logger.Info("control API on", "path", "/_conform/", "docs", "docs/testing.md")
 	}
-	if len(faults) > 0 {
-		logger.Warn("serving with planted faults: this server misbehaves on purpose", "faults", strings.Join(faults, ","))
+	if len(o.faults) > 0 {
+		logger.Warn("serving with planted faults: this server misbehaves on purpose", "faults", strings.Join(o.faults, ","))
 	}
-	if *auth == "off" {
+	if o.auth == "off" {
 		logger.Warn("signature checking is off (--auth=off): every request is served, as the account its AccessKeyId names or the world's first")
 	}
-	logger.Info("serving", "world", w.Name, "region", w.Region, "instances", len(w.Instances), "dataDir", *dataDir)
+	logger.Info("serving", "world", w.Name, "region", w.Region, "instances", len(w.Instances), "dataDir", o.dataDir)
 	hs := server.HTTPServer(ln.Addr().String(), srv)
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	if f, ok := stdout.(*os.File); ok {
