@@ -101,7 +101,8 @@ func (c *Catalogue) Markdown() string {
 	b.WriteString("Where the platform's documentation leaves an outcome open, the last column says what passes:\n")
 	b.WriteString("an honest implementation never fails for a choice the documentation does not make.\n")
 	for _, f := range familyOrder {
-		fmt.Fprintf(&b, "\n## %s\n\nSpecs: [`%s`](../%s).\n\n| ID | level | since | requirement | source | left open |\n|---|---|---|---|---|---|\n", f, Requirement{Family: f}.SpecFile(), Requirement{Family: f}.SpecFile())
+		file := Requirement{Family: f}.SpecFile()
+		fmt.Fprintf(&b, "\n## %s\n\nSpecs: [`%s`](../%s).\n\n| ID | level | since | requirement | source | left open |\n|---|---|---|---|---|---|\n", f, file, file)
 		for _, r := range c.Requirements {
 			if r.Family != f {
 				continue

@@ -170,7 +170,7 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		if len(ids) == 0 {
 			continue // a spec of the embedding suite, not conform's
 		}
-		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime, Level: level, Location: Location(s.LeafNodeLocation)}
+		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime, Level: level, Location: location(s.LeafNodeLocation)}
 		for _, en := range s.ReportEntries {
 			if en.Name == EntrySettled {
 				spec.Settled = append(spec.Settled, en.Value.String())
@@ -219,10 +219,10 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 	return run
 }
 
-// Location is a code location as the reports give it: the file from the
+// location is a code location as the reports give it: the file from the
 // package directory on (the module root of conform's own specs, wherever
 // the module sits — a checkout, the module cache, -trimpath) and the line.
-func Location(l types.CodeLocation) string {
+func location(l types.CodeLocation) string {
 	if l.FileName == "" {
 		return ""
 	}
