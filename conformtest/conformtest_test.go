@@ -2,6 +2,7 @@ package conformtest_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -36,13 +37,21 @@ func sdk(t *testing.T, srv *conformtest.Server) *openapi.Client {
 	return c
 }
 
-func add(c *openapi.Client, dest, src string) error {
+func add(c *openapi.Client, dest, src string) error { return addWithin(c, dest, src, 0) }
+
+// addWithin is add by a client that waits at most d for the answer (0: the
+// SDK's own bound).
+func addWithin(c *openapi.Client, dest, src string, d time.Duration) error {
 	params := &openapi.Params{
 		Action: dara.String("AddSnapshotRepo"), Version: dara.String("2017-06-13"), Protocol: dara.String("HTTP"),
 		Pathname: dara.String("/openapi/instances/" + dest + "/snapshot-repos"), Method: dara.String("POST"),
 		AuthType: dara.String("AK"), Style: dara.String("ROA"), ReqBodyType: dara.String("json"), BodyType: dara.String("json"),
 	}
-	_, err := c.CallApi(params, &openapi.OpenApiRequest{Body: map[string]interface{}{"repoPath": src}}, &dara.RuntimeOptions{})
+	runtime := &dara.RuntimeOptions{}
+	if d > 0 {
+		runtime.ReadTimeout, runtime.Autoretry = dara.Int(int(d.Milliseconds())), dara.Bool(false)
+	}
+	_, err := c.CallApi(params, &openapi.OpenApiRequest{Body: map[string]interface{}{"repoPath": src}}, runtime)
 	return err
 }
 
@@ -109,17 +118,42 @@ func TestInjectedDelaysAndDrops(t *testing.T) {
 	} else if !errors.As(err, &netErr) && !strings.Contains(err.Error(), "EOF") {
 		t.Logf("dropped: %v", err)
 	}
+	// A delay alone: the answer comes, late, and it is the usual one.
 	if err := srv.Inject(server.Fault{Action: "DescribeInstance", Delay: server.Duration(300 * time.Millisecond)}); err != nil {
 		t.Fatal(err)
 	}
+	c := sdk(t, srv)
 	start := time.Now()
-	resp, err = http.Get(srv.URL + "/openapi/instances/" + dest)
+	out, err := c.CallApi(&openapi.Params{
+		Action: dara.String("DescribeInstance"), Version: dara.String("2017-06-13"), Protocol: dara.String("HTTP"),
+		Pathname: dara.String("/openapi/instances/" + dest), Method: dara.String("GET"),
+		AuthType: dara.String("AK"), Style: dara.String("ROA"), ReqBodyType: dara.String("json"), BodyType: dara.String("json"),
+	}, &openapi.OpenApiRequest{}, &dara.RuntimeOptions{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the delayed DescribeInstance: %v", err)
 	}
-	resp.Body.Close()
 	if took := time.Since(start); took < 300*time.Millisecond {
 		t.Errorf("the delayed answer took %v", took)
+	}
+	if body, _ := out["body"].(map[string]interface{}); body == nil || !strings.Contains(fmt.Sprint(body["Result"]), dest) {
+		t.Errorf("the delayed DescribeInstance answered %v; want the instance %s", out["body"], dest)
+	}
+	// A client that gives up during the delay: the request is carried out
+	// all the same, when the delay is over.
+	if err := srv.Inject(server.Fault{Action: "AddSnapshotRepo", Delay: server.Duration(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := addWithin(c, dest, source, 200*time.Millisecond); err == nil {
+		t.Fatal("an add delayed 1s succeeded within 200ms")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := srv.Repos(dest); len(got) != 0 {
+		t.Errorf("a request delayed 1s was carried out within 500ms: %v", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(srv.Repos(dest)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a request whose client left during the delay was never carried out")
+		}
 	}
 }
 
@@ -149,5 +183,36 @@ func TestResetRestoresTheWorld(t *testing.T) {
 	}
 	if err := srv.SetStatus(dest, "sleeping"); err == nil || !strings.Contains(err.Error(), "sleeping") {
 		t.Errorf("a status that is none: %v", err)
+	}
+}
+
+// A reset drops the requests still in their delay: none of them lands in
+// the next test.
+func TestAResetDropsDelayedRequests(t *testing.T) {
+	srv := conformtest.NewServer(t)
+	c := sdk(t, srv)
+	if err := srv.Inject(server.Fault{Action: "AddSnapshotRepo", Delay: server.Duration(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- addWithin(c, dest, source, 5*time.Second) }()
+	for deadline := time.Now().Add(5 * time.Second); len(srv.Handler().Faults()) > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) { // the request has not taken its delay
+			t.Fatal("the add never reached the server")
+		}
+	}
+	if err := srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("a request in its delay when the server was reset succeeded")
+	}
+	if took := time.Since(start); took > 800*time.Millisecond {
+		t.Errorf("a request of a 1s delay, dropped by a reset, ended after %v", took)
+	}
+	time.Sleep(time.Second)
+	if got := srv.Repos(dest); len(got) != 0 {
+		t.Errorf("a request dropped by a reset was carried out: %v", got)
 	}
 }

@@ -295,3 +295,27 @@ func TestADeeplyNestedBodyIsABadBody(t *testing.T) {
 		t.Errorf("created %v", got)
 	}
 }
+
+// The user guide's kernel rule holds for ListAlternativeSnapshotRepos as
+// for AddSnapshotRepo: a 6.7.0 Standard Edition destination is offered a
+// 6.7.0 source only when its kernel is later than the source's, or both run
+// the latest (the world's 1.3.0).
+func TestAlternativesFollowTheKernelRule(t *testing.T) {
+	_, ts := start(t, server.Options{})
+	c := client(ts, ts.URL, apiclient.SignV3)
+	const k120a, k120b, k130a, k130b = "es-cn-cf67k120a0000001", "es-cn-cf67k120b0000001", "es-cn-cf67k130a0000001", "es-cn-cf67k130b0000001"
+	for dest, want := range map[string]map[string]bool{
+		k120a: {k120b: false, k130a: false, k130b: false},
+		k130a: {k120a: true, k120b: true, k130b: true},
+	} {
+		repos, err := do(t, c, apiclient.Alternatives(dest, false)).Repos()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for src, offer := range want {
+			if got := slices.ContainsFunc(repos, func(r apiclient.Repo) bool { return r.RepoPath == src }); got != offer {
+				t.Errorf("alternatives of %s: %s offered %v, want %v", dest, src, got, offer)
+			}
+		}
+	}
+}

@@ -155,7 +155,7 @@ func (s *Server) Repos(destination string) []string { return s.inner.Store().Lis
 // HTTPServer wraps h in an http.Server with the timeouts a server on a
 // network needs: a slow or silent client cannot hold a connection forever.
 func HTTPServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -164,4 +164,9 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if s, ok := h.(*Server); ok {
+		// A shutdown does not wait for injected delays.
+		hs.RegisterOnShutdown(s.inner.DropDelayed)
+	}
+	return hs
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,5 +244,54 @@ func TestServeWithAPlantedFaultIsCaught(t *testing.T) {
 	}
 	if code, _, errOut := conform(t, "serve", "--fault", "ignore-regoin"); code != 2 || !strings.Contains(errOut, "did you mean ignore-region?") {
 		t.Errorf("an unknown fault: exit %d, %s", code, errOut)
+	}
+}
+
+// A shutdown does not wait for a request in an injected delay: SIGTERM
+// during a five-minute delay ends serve at once, cleanly.
+func TestServeStopsDuringAnInjectedDelay(t *testing.T) {
+	s := startServe(t, "--auth", "off", "--control-token", "tok", "--log-level", "warn")
+	control := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, s.url+"/_conform/"+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := control(http.MethodPost, "faults", `{"action": "*", "delay": "5m"}`); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST faults: %d", resp.StatusCode)
+	}
+	go func() {
+		if resp, err := http.Get(s.url + "/openapi/instances/es-cn-cf710dest0000001"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodGet, s.url+"/_conform/faults", nil)
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `"faults":[]`) {
+			break // the request is in its delay
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the request never took its delay: %s", body)
+		}
+	}
+	start := time.Now()
+	s.stop(t)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("serve took %v to stop during an injected delay; want at once", took)
 	}
 }

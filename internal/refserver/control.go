@@ -82,6 +82,9 @@ type control struct {
 	mu          sync.Mutex
 	transitions []Transition
 	injected    []Injected
+	// dropDelayed is closed to end the injected delays under way; nil
+	// until a delay is.
+	dropDelayed chan struct{}
 }
 
 // State is the server's state now, in the world format: its instances and
@@ -269,8 +272,10 @@ func (s *Server) ClearInjected() {
 	s.ctl.mu.Unlock()
 }
 
-// takeInjected is the first pending fault matching action, used once.
-func (s *Server) takeInjected(action string) (Injected, bool) {
+// takeInjected is the first pending fault matching action, used once, and
+// the channel that DropDelayed closes to end its delay: taken with the
+// fault, so that a reset that follows the taking drops the request.
+func (s *Server) takeInjected(action string) (Injected, <-chan struct{}, bool) {
 	s.ctl.mu.Lock()
 	defer s.ctl.mu.Unlock()
 	for i := range s.ctl.injected {
@@ -282,15 +287,32 @@ func (s *Server) takeInjected(action string) (Injected, bool) {
 		if f.Times--; f.Times <= 0 {
 			s.ctl.injected = slices.Delete(s.ctl.injected, i, i+1)
 		}
-		return out, true
+		if s.ctl.dropDelayed == nil {
+			s.ctl.dropDelayed = make(chan struct{})
+		}
+		return out, s.ctl.dropDelayed, true
 	}
-	return Injected{}, false
+	return Injected{}, nil, false
+}
+
+// DropDelayed ends every request still in an injected delay by dropping
+// its connection, unanswered and not carried out: after a reset none of
+// them lands in the next test, and a shutdown need not wait for them.
+func (s *Server) DropDelayed() {
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	if s.ctl.dropDelayed != nil {
+		close(s.ctl.dropDelayed)
+		s.ctl.dropDelayed = nil
+	}
 }
 
 // Reset puts the server back to its world's state: instances and their
 // statuses, repositories (persisted when there is a data dir), pending
-// transitions and faults, remembered nonces.
+// transitions and faults, remembered nonces; requests still in an injected
+// delay are dropped.
 func (s *Server) Reset() error {
+	s.DropDelayed()
 	s.ctl.mu.Lock()
 	s.ctl.transitions, s.ctl.injected = nil, nil
 	s.now.Store(newLiveWorld(s.cfg.World, s.region))
@@ -443,15 +465,20 @@ func clipText(s string) string { return truncate(s, 200) }
 
 // injectedAnswer carries out an injected fault on x: the delay, then the
 // dropped connection or the error answer. It reports whether the request
-// was answered (or dropped) by it.
-func (s *Server) injectedAnswer(x *exchange, f Injected) bool {
+// was answered (or dropped) by it. dropped ends the delay with a dropped
+// connection (DropDelayed). A delayed request is carried out after
+// its delay whether or not its client still waits: a client's timeout does
+// not tell it that the platform did nothing, and a retry must allow for
+// that.
+func (s *Server) injectedAnswer(x *exchange, f Injected, dropped <-chan struct{}) bool {
 	if f.Delay > 0 {
 		t := time.NewTimer(time.Duration(f.Delay))
+		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-x.r.Context().Done():
-			t.Stop()
-			return true
+		case <-dropped:
+			s.log.Info("injected: a delayed request dropped by a reset or a shutdown", "action", x.action)
+			panic(http.ErrAbortHandler)
 		}
 	}
 	switch {

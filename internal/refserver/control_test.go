@@ -1,12 +1,19 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/snaprepo/conform/world"
 )
@@ -130,10 +137,10 @@ func TestControlOperationsAndTheirBounds(t *testing.T) {
 		}
 	}
 	// A fault for one action is not taken by another.
-	if _, ok := s.takeInjected("DescribeInstance"); ok {
+	if _, _, ok := s.takeInjected("DescribeInstance"); ok {
 		t.Error("DescribeInstance took AddSnapshotRepo's fault")
 	}
-	if f, ok := s.takeInjected("AddSnapshotRepo"); !ok || f.Status != 503 {
+	if f, _, ok := s.takeInjected("AddSnapshotRepo"); !ok || f.Status != 503 {
 		t.Errorf("AddSnapshotRepo's fault: %+v %v", f, ok)
 	}
 	if code, out := callControl(t, url, http.MethodDelete, "faults", ""); code != 200 || len(out["faults"].([]any)) != 0 {
@@ -152,5 +159,138 @@ func TestControlOperationsAndTheirBounds(t *testing.T) {
 		if code, _ := callControl(t, url, c[0], c[1], ""); code != 404 {
 			t.Errorf("%s %s: %d, want 404", c[0], c[1], code)
 		}
+	}
+}
+
+// customServer serves the built-in world's region and accounts with the
+// instances and repositories given, from a data dir when dir is not empty.
+func customServer(t *testing.T, dir string, log *slog.Logger, instances []string, repos []world.Repo) *Server {
+	t.Helper()
+	b, err := world.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := b.File()
+	f.Repos = repos
+	f.Instances = nil
+	for _, id := range instances {
+		f.Instances = append(f.Instances, world.InstanceRecord{ID: id, Account: b.Accounts[0].ID, Region: b.Region, Version: "7.10.0", Status: "active"})
+	}
+	w, err := world.FromFile("the test's world", &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{World: w, ControlToken: "ctl", DataDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Removing an instance takes the repositories it holds and those that
+// reference it, in the store and in the world, and no other.
+func TestRemovingAnInstanceTakesItsRepositoriesAndNoOther(t *testing.T) {
+	const x, d1, d2, s1, s2 = "es-cn-x", "es-cn-d1", "es-cn-d2", "es-cn-s1", "es-cn-s2"
+	repos := []world.Repo{{Instance: x, RepoPath: s1}, {Instance: d1, RepoPath: x}, {Instance: d2, RepoPath: x}, {Instance: d1, RepoPath: s2}}
+	s := customServer(t, "", nil, []string{x, d1, d2, s1, s2}, repos)
+	if removed, err := s.RemoveInstance(x); !removed || err != nil {
+		t.Fatalf("RemoveInstance: %v %v", removed, err)
+	}
+	if s.w().Instance(x) != nil {
+		t.Error("the removed instance is still in the world")
+	}
+	want := []world.Repo{{Instance: d1, RepoPath: s2}}
+	if got := s.State().Repos; !slices.Equal(got, want) {
+		t.Errorf("repositories after the removal: %v; want %v", got, want)
+	}
+	if got := s.w().File().Repos; !slices.Equal(got, want) {
+		t.Errorf("the world's repositories after the removal: %v; want %v", got, want)
+	}
+	// Each instance of a world whose repositories all name the removed one
+	// as a destination, then as a source, goes with its repositories.
+	for _, repos := range [][]world.Repo{{{Instance: x, RepoPath: s1}}, {{Instance: d1, RepoPath: x}}} {
+		s := customServer(t, "", nil, []string{x, d1, s1}, repos)
+		if removed, err := s.RemoveInstance(x); !removed || err != nil {
+			t.Errorf("RemoveInstance with %v: %v %v", repos, removed, err)
+		}
+		if got := s.w().File().Repos; len(got) != 0 {
+			t.Errorf("the world's repositories after removing %s from %v: %v", x, repos, got)
+		}
+	}
+}
+
+// A removal whose repositories cannot be written says so, and leaves the
+// instance where it was: there was one, and it is not gone.
+func TestARemovalThatCannotBeWrittenKeepsTheInstance(t *testing.T) {
+	const x, d1, s1 = "es-cn-x", "es-cn-d1", "es-cn-s1"
+	for _, repos := range [][]world.Repo{{{Instance: d1, RepoPath: x}}, {{Instance: x, RepoPath: s1}}} {
+		s := customServer(t, t.TempDir(), nil, []string{x, d1, s1}, repos)
+		s.store.mu.Lock()
+		s.store.journal.Close() // every write now fails
+		s.store.mu.Unlock()
+		removed, err := s.RemoveInstance(x)
+		if !removed || !errors.Is(err, os.ErrClosed) {
+			t.Errorf("RemoveInstance with %v and a journal that cannot be written: %v %v; want true and the write's error", repos, removed, err)
+		}
+		if s.w().Instance(x) == nil {
+			t.Errorf("with %v: the instance is gone though its repositories could not be written", repos)
+		}
+		s.store.mu.Lock()
+		s.store.journal = nil
+		s.store.mu.Unlock()
+	}
+}
+
+// Reset brings back the world's repository statuses, unavailable and
+// available alike.
+func TestResetBringsBackRepositoryStatuses(t *testing.T) {
+	const d1, s1, s2 = "es-cn-d1", "es-cn-s1", "es-cn-s2"
+	repos := []world.Repo{{Instance: d1, RepoPath: s1, Status: world.RepoUnavailable}, {Instance: d1, RepoPath: s2}}
+	s := customServer(t, "", nil, []string{d1, s1, s2}, repos)
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	want := []world.Repo{{Instance: d1, RepoPath: s1, Status: world.RepoUnavailable}, {Instance: d1, RepoPath: s2}}
+	if got := s.State().Repos; !slices.Equal(got, want) {
+		t.Errorf("after Reset: %v; want %v", got, want)
+	}
+}
+
+// A transition that is applied is logged as one, at Info.
+func TestAnAppliedTransitionIsLogged(t *testing.T) {
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	const d1 = "es-cn-d1"
+	s := customServer(t, "", log, []string{d1}, nil)
+	if _, err := s.AddTransition(d1, "inactive", 0); err != nil {
+		t.Fatal(err)
+	}
+	s.applyDue()
+	if got := s.w().Instance(d1).Status; got != "inactive" {
+		t.Errorf("status after the transition: %q", got)
+	}
+	if text := logged.String(); !strings.Contains(text, "level=INFO msg=transition instance="+d1) || strings.Contains(text, "level=ERROR") {
+		t.Errorf("log:\n%s\nwant the transition at INFO, no error", text)
+	}
+}
+
+// A control call whose body cannot be read gets one answer, and changes
+// nothing.
+func TestAControlBodyThatCannotBeReadIsOneAnswer(t *testing.T) {
+	const d1 = "es-cn-d1"
+	s := customServer(t, "", nil, []string{d1}, nil)
+	for _, c := range [][2]string{{http.MethodPut, "instances/" + d1}, {http.MethodPost, "faults"}, {http.MethodPost, "transitions"}} {
+		req := httptest.NewRequest(c[0], ControlPrefix+c[1], iotest.ErrReader(errors.New("cut")))
+		req.Header.Set("Authorization", "Bearer ctl")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); rec.Code != http.StatusBadRequest || err != nil || !strings.Contains(fmt.Sprint(out["error"]), "could not be read") {
+			t.Errorf("%s %s with a body cut short: %d %s; want one 400 saying the body could not be read", c[0], c[1], rec.Code, rec.Body)
+		}
+	}
+	if len(s.InjectedFaults()) != 0 || len(s.Transitions()) != 0 {
+		t.Errorf("bodies that could not be read left faults %v, transitions %v", s.InjectedFaults(), s.Transitions())
 	}
 }

@@ -186,8 +186,12 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close releases the server's data directory (its lock and journal).
-func (s *Server) Close() error { return s.store.Close() }
+// Close drops the requests still in an injected delay and releases the
+// server's data directory (its lock and journal).
+func (s *Server) Close() error {
+	s.DropDelayed()
+	return s.store.Close()
+}
 
 // Store is the server's repository state.
 func (s *Server) Store() *Store { return s.store }
@@ -249,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if x.action == "" {
 			x.action = op.Name
 		}
-		if f, ok := s.takeInjected(op.Name); ok && s.injectedAnswer(x, f) {
+		if f, dropped, ok := s.takeInjected(op.Name); ok && s.injectedAnswer(x, f, dropped) {
 			return
 		}
 	}

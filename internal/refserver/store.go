@@ -172,16 +172,18 @@ func (s *Store) replay(path string) error {
 	case err != nil:
 		return fmt.Errorf("journal: %w (it was left untouched; move it away to lose the changes since %s was written)", err, StateFile)
 	}
-	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
-		data = data[:i+1]
-	}
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
 		if len(line) == 0 {
 			continue
 		}
 		var j journalLine
 		if err := boundedread.Depth(line, boundedread.MaxDepth); err != nil {
-			return corrupt(path, fmt.Sprintf("line %d: %v", n+1, err))
+			// Depth counts the lines of what it is given: one, here.
+			if deep, ok := errors.AsType[*boundedread.DepthError](err); ok {
+				deep.Line = n + 1
+			}
+			return corrupt(path, err.Error())
 		}
 		if err := json.Unmarshal(line, &j); err != nil || j.Instance == "" {
 			return corrupt(path, fmt.Sprintf("line %d: %s", n+1, describeCorruption(err, stateFormat)))

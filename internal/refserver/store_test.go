@@ -272,6 +272,7 @@ func TestAJournalsFaultsAreNamedExactly(t *testing.T) {
 	for name, tt := range map[string]struct{ journal, want string }{
 		"not JSON on line 2":       {good + "\n{nope\n", "line 2:"},
 		"no instance on line 3":    {good + "\n" + good + "\n" + `{"sources":["es-cn-s1"]}` + "\n", "line 3:"},
+		"too deep on line 2":       {good + "\n" + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n", "(line 2: arrays and objects nested deeper than"},
 		"the first unknown, named": {`{"instance":"es-cn-d1","sources":["es-cn-zz","es-cn-aa"]}` + "\n", `the first: "es-cn-aa"`},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -289,5 +290,34 @@ func TestAJournalsFaultsAreNamedExactly(t *testing.T) {
 	}
 	if s := openStore(t, dir); !s.Has("es-cn-d2", "es-cn-s2") || !s.Has("es-cn-d1", "es-cn-s1") {
 		t.Errorf("a whole journal: %v, want both lines", s.All())
+	}
+}
+
+// Reset puts the seed back in memory and on disk; closing a store, with a
+// directory or without, succeeds.
+func TestAResetStoreHoldsTheSeedAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	if err := s.Add("es-cn-d2", "es-cn-s3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reset(storeSeed); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.All(); len(got) != 1 || got[0] != storeSeed[0] {
+		t.Errorf("after Reset: %v; want the seed %v", got, storeSeed)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if got := openStore(t, dir).All(); len(got) != 1 || got[0] != storeSeed[0] {
+		t.Errorf("after Reset and a restart: %v; want the seed %v", got, storeSeed)
+	}
+	memory, err := OpenStore("", storeSeed, storeKnown, &Faults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := memory.Close(); err != nil {
+		t.Errorf("Close of a store without a directory: %v", err)
 	}
 }
