@@ -27,6 +27,20 @@ func flagsOf(fs *flag.FlagSet) []string {
 	return flags
 }
 
+// fishFlags writes fish's completions of c's flags, offered when cond holds.
+func fishFlags(b *strings.Builder, cond string, c command) {
+	if c.flags == nil {
+		return
+	}
+	for _, f := range flagsOf(c.flags()) {
+		kind := "-l"
+		if !strings.HasPrefix(f, "--") {
+			kind = "-s"
+		}
+		fmt.Fprintf(b, "complete -c conform -n '%s' %s %s\n", cond, kind, strings.TrimLeft(f, "-"))
+	}
+}
+
 func runCompletion(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 1 && isHelp(args[0]) {
 		fmt.Fprint(stdout, completionHelp)
@@ -47,16 +61,22 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n", strings.Join(commandNames(), " "))
 		b.WriteString("  case \"$cmd\" in\n")
 		for _, c := range table {
-			words := c.words
-			if c.flags != nil {
-				words = flagsOf(c.flags())
+			words := c.wordsAfter()
+			if len(words) == 0 {
+				continue
 			}
-			if c.name == "help" {
-				words = commandNames()
-			}
-			if len(words) > 0 {
+			if len(c.subcommands) == 0 {
 				fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W %q -- \"$cur\")) ;;\n", c.name, strings.Join(words, " "))
+				continue
 			}
+			// A group: its subcommands, then the chosen one's words.
+			fmt.Fprintf(&b, "    %s) if [ \"$COMP_CWORD\" -eq 2 ]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); else case \"${COMP_WORDS[2]}\" in\n", c.name, strings.Join(words, " "))
+			for _, sub := range c.subcommands {
+				if w := sub.wordsAfter(); len(w) > 0 {
+					fmt.Fprintf(&b, "      %s) COMPREPLY=($(compgen -W %q -- \"$cur\")) ;;\n", sub.name, strings.Join(w, " "))
+				}
+			}
+			b.WriteString("    esac; fi ;;\n")
 		}
 		b.WriteString("  esac\n}\ncomplete -o default -F _conform conform\n")
 	case "fish":
@@ -64,20 +84,18 @@ func runCompletion(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(&b, "complete -c conform -n __fish_use_subcommand -f -a %s -d %q\n", c.name, c.short)
 		}
 		for _, c := range table {
-			if c.flags != nil {
-				for _, f := range flagsOf(c.flags()) {
-					kind := "-l"
-					if !strings.HasPrefix(f, "--") {
-						kind = "-s"
-					}
-					fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s' %s %s\n", c.name, kind, strings.TrimLeft(f, "-"))
+			fishFlags(&b, "__fish_seen_subcommand_from "+c.name, c)
+			if len(c.subcommands) > 0 {
+				names := strings.Join(c.wordsAfter(), " ")
+				for _, sub := range c.subcommands {
+					fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s; and not __fish_seen_subcommand_from %s' -f -a %s -d %q\n", c.name, names, sub.name, sub.short)
 				}
+				for _, sub := range c.subcommands {
+					fishFlags(&b, "__fish_seen_subcommand_from "+c.name+"; and __fish_seen_subcommand_from "+sub.name, sub)
+				}
+				continue
 			}
-			words := c.words
-			if c.name == "help" {
-				words = commandNames()
-			}
-			if len(words) > 0 {
+			if words := c.wordsAfter(); c.flags == nil && len(words) > 0 {
 				fmt.Fprintf(&b, "complete -c conform -n '__fish_seen_subcommand_from %s' -f -a '%s'\n", c.name, strings.Join(words, " "))
 			}
 		}

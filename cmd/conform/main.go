@@ -34,6 +34,37 @@ type command struct {
 	// the words a command takes after its name instead.
 	flags func() *flag.FlagSet
 	words []string
+	// subcommands, for a command that is a group (world), are its
+	// commands: run dispatches to them, completion and help read them.
+	subcommands []command
+}
+
+// wordsAfter are the words completion offers after the command's name: its
+// subcommands', its own words, or its flags.
+func (c command) wordsAfter() []string {
+	switch {
+	case len(c.subcommands) > 0:
+		var names []string
+		for _, sub := range c.subcommands {
+			names = append(names, sub.name)
+		}
+		return names
+	case c.flags != nil:
+		return flagsOf(c.flags())
+	case c.name == "help":
+		return commandNames()
+	}
+	return c.words
+}
+
+// subcommand is the subcommand of c named name, or nil.
+func (c command) subcommand(name string) *command {
+	for i := range c.subcommands {
+		if c.subcommands[i].name == name {
+			return &c.subcommands[i]
+		}
+	}
+	return nil
 }
 
 // commandTable is every subcommand, in the order usage lists them.
@@ -45,7 +76,10 @@ func commandTable() []command {
 		{name: "record", args: "[flags]", short: "record a session with the platform (or any implementation) to a cassette", run: runRecord, flags: func() *flag.FlagSet { return recordFlags(new(recordOptions)) }},
 		{name: "verify-oracle", args: "[flags]", short: "hold conform's decisions against a recorded cassette", run: runVerifyOracle, flags: func() *flag.FlagSet { return verifyOracleFlags(new(verifyOptions)) }},
 		{name: "plan", args: "[flags]", short: "what planned upgrades do to the shared repositories that exist, and in which order (--help for flags)", run: runPlan, flags: func() *flag.FlagSet { return planFlags(new(planOptions)) }},
-		{name: "world", args: "init|export", short: "print a commented world that exercises every requirement, or export a real fleet as one", run: runWorld, words: []string{"init", "export"}},
+		{name: "world", args: "init|export", short: "print a commented world that exercises every requirement, or export a real fleet as one", run: runWorld, subcommands: []command{
+			{name: "init", short: "print a commented world that exercises every requirement", run: runWorldInit},
+			{name: "export", short: "write a world of a real fleet, read from the platform", run: runWorldExport, flags: func() *flag.FlagSet { return worldExportFlags(new(exportOptions)) }},
+		}},
 		{name: "requirements", short: "print the requirement catalogue (docs/requirements.md)", run: runRequirements},
 		{name: "contract", short: "print the contract ledger: operations, answers, sources (docs/contract.md)", run: runContract},
 		{name: "version", short: "print the tool's and the requirement catalogue's versions", run: runVersion},
@@ -68,6 +102,12 @@ Examples:
   conform run
 `)
 	return b.String()
+}
+
+// commandNamed is the command of the table named name, or nil.
+func commandNamed(name string) *command {
+	root := command{subcommands: commandTable()}
+	return root.subcommand(name)
 }
 
 // commandNames are the subcommands' names, in table order.
@@ -109,14 +149,19 @@ func runHelpCommand(args []string, stdout, stderr io.Writer) int {
 	case len(args) == 0:
 		fmt.Fprint(stdout, usageText())
 		return exitOK
-	case len(args) > 1:
-		fmt.Fprintf(stderr, "conform help: name one command, not %d (see conform help)\n", len(args))
+	case len(args) > 2:
+		fmt.Fprintf(stderr, "conform help: name one command (and its subcommand), not %d words (see conform help)\n", len(args))
 		return exitUsage
 	}
-	for _, c := range commandTable() {
-		if c.name == args[0] && c.name != "help" {
+	if c := commandNamed(args[0]); c != nil && c.name != "help" {
+		if len(args) == 1 {
 			return c.run([]string{"--help"}, stdout, stderr)
 		}
+		if sub := c.subcommand(args[1]); sub != nil {
+			return sub.run([]string{"--help"}, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "conform help: %s has no subcommand %q%s (see conform help %s)\n", c.name, args[1], suggest.DidYouMean(args[1], c.wordsAfter()), c.name)
+		return exitUsage
 	}
 	fmt.Fprintf(stderr, "conform help: unknown command %q%s (see conform help)\n", args[0], suggest.DidYouMean(args[0], commandNames()))
 	return exitUsage

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/snaprepo/conform/fixtures"
+	"github.com/snaprepo/conform/internal/suggest"
 )
 
 const worldHelp = `Usage: conform world init > world.yaml
@@ -36,20 +37,27 @@ const worldInitHeader = `# A world for conform run (format: docs/world.md), writ
 # Secrets may be left out here and passed in ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET.
 `
 
+// runWorld dispatches to the subcommands of world in the command table.
 func runWorld(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "export" {
-		return runWorldExport(args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "init" {
-		if len(args) > 0 && isHelp(args[0]) {
+	world := commandNamed("world")
+	if len(args) > 0 {
+		if sub := world.subcommand(args[0]); sub != nil {
+			return sub.run(args[1:], stdout, stderr)
+		}
+		if isHelp(args[0]) {
 			fmt.Fprint(stdout, worldHelp)
 			return exitOK
 		}
-		fmt.Fprint(stderr, "conform world: want a subcommand: init or export\n\n"+worldHelp)
+		fmt.Fprintf(stderr, "conform world: unknown subcommand %q%s (want init or export)\n\n%s", args[0], suggest.DidYouMean(args[0], world.wordsAfter()), worldHelp)
 		return exitUsage
 	}
+	fmt.Fprint(stderr, "conform world: want a subcommand: init or export\n\n"+worldHelp)
+	return exitUsage
+}
+
+func runWorldInit(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("world init")
-	if code, stop := parseFlags(fs, worldHelp, args[1:], stdout, stderr); stop {
+	if code, stop := parseFlags(fs, worldHelp, args, stdout, stderr); stop {
 		return code
 	}
 	if _, err := io.WriteString(stdout, worldInitHeader+string(worldBody(fixtures.World))); err != nil {
