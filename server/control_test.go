@@ -2,35 +2,19 @@ package server_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/internal/controltest"
 	"github.com/snaprepo/conform/server"
 )
 
 // ctl calls the control API over HTTP and decodes the JSON answer.
 func ctl(t *testing.T, base, token, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, base+"/_conform/"+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(data, &out); err != nil {
-		t.Fatalf("%s %s: not JSON: %s", method, path, data)
-	}
-	return resp.StatusCode, out
+	return controltest.Call(t, base+server.ControlPrefix, token, method, path, body)
 }
 
 func TestTheControlAPIIsOffWithoutAToken(t *testing.T) {

@@ -14,6 +14,10 @@ import (
 	"github.com/snaprepo/conform/world"
 )
 
+// ControlPrefix is where the control API lives (docs/testing.md), on the
+// API's own listener.
+const ControlPrefix = refserver.ControlPrefix
+
 // Options configure a Server.
 type Options struct {
 	// World holds the accounts, AccessKeys and instances served. Required.

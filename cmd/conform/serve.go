@@ -128,7 +128,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if o.controlToken != "" {
-		logger.Info("control API on", "path", "/_conform/", "docs", "docs/testing.md")
+		logger.Info("control API on", "path", server.ControlPrefix, "docs", "docs/testing.md")
 	}
 	if len(o.faults) > 0 {
 		logger.Warn("serving with planted faults: this server misbehaves on purpose", "faults", strings.Join(o.faults, ","))

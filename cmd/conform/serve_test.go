@@ -21,6 +21,8 @@ import (
 
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/internal/controltest"
+	"github.com/snaprepo/conform/server"
 )
 
 // TestMain makes this test binary the conform command too (testscript's
@@ -251,22 +253,9 @@ func TestServeWithAPlantedFaultIsCaught(t *testing.T) {
 // during a five-minute delay ends serve at once, cleanly.
 func TestServeStopsDuringAnInjectedDelay(t *testing.T) {
 	s := startServe(t, "--auth", "off", "--control-token", "tok", "--log-level", "warn")
-	control := func(method, path, body string) *http.Response {
-		t.Helper()
-		req, err := http.NewRequest(method, s.url+"/_conform/"+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
-	}
-	if resp := control(http.MethodPost, "faults", `{"action": "*", "delay": "5m"}`); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST faults: %d", resp.StatusCode)
+	control := s.url + server.ControlPrefix
+	if code, out := controltest.Call(t, control, "tok", http.MethodPost, "faults", `{"action": "*", "delay": "5m"}`); code != http.StatusCreated {
+		t.Fatalf("POST faults: %d %v", code, out)
 	}
 	go func() {
 		if resp, err := http.Get(s.url + "/openapi/instances/es-cn-cf710dest0000001"); err == nil {
@@ -274,19 +263,12 @@ func TestServeStopsDuringAnInjectedDelay(t *testing.T) {
 		}
 	}()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		req, _ := http.NewRequest(http.MethodGet, s.url+"/_conform/faults", nil)
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if strings.Contains(string(body), `"faults":[]`) {
+		_, out := controltest.Call(t, control, "tok", http.MethodGet, "faults", "")
+		if pending, _ := out["faults"].([]any); len(pending) == 0 {
 			break // the request is in its delay
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the request never took its delay: %s", body)
+			t.Fatalf("the request never took its delay: %v", out)
 		}
 	}
 	start := time.Now()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/snaprepo/conform/internal/controltest"
 	"github.com/snaprepo/conform/world"
 )
 
@@ -22,22 +22,7 @@ import (
 // decoded JSON answer.
 func callControl(t *testing.T, url, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, url+ControlPrefix+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer ctl")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s %s: not JSON: %s", method, path, b)
-	}
-	return resp.StatusCode, out
+	return controltest.Call(t, url+ControlPrefix, "ctl", method, path, body)
 }
 
 func controlServer(t *testing.T) (*Server, string) {
