@@ -68,7 +68,7 @@ func LoadCredentials(profile string) (acs.Credentials, string, error) {
 		}
 		return acs.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, where, nil
 	}
-	return acs.Credentials{}, "", fmt.Errorf("no credentials found (set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure a profile with `aliyun configure` and pass --profile NAME): %s", strings.Join(tried, "; "))
+	return acs.Credentials{}, "", fmt.Errorf("no credentials found (set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure a profile with `aliyun configure` and name it): %s", strings.Join(tried, "; "))
 }
 
 // redact keeps library errors from echoing anything that looks like a secret.

@@ -30,7 +30,7 @@ type RedirectError struct {
 
 // Error names the status and where it pointed.
 func (e *RedirectError) Error() string {
-	return fmt.Sprintf("the endpoint answered HTTP %d, a redirect to %q: conform follows no redirect (it talks only to the endpoints it was given; pass the right one with --endpoint or --region-endpoint)", e.Status, e.Location)
+	return fmt.Sprintf("the endpoint answered HTTP %d, a redirect to %q: conform follows no redirect (it talks only to the endpoints it was given: name the right one, --endpoint or --region-endpoint on the command line)", e.Status, e.Location)
 }
 
 // errTooLarge is an answer longer than MaxAnswer.

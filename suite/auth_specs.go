@@ -62,7 +62,7 @@ func (e *env) authSpecs() {
 		})
 		if e.cfg.Thorough {
 			for _, wait := range []time.Duration{61 * time.Second, 5 * time.Minute} {
-				e.it("AUTH-REPLAY", fmt.Sprintf("a nonce is still refused %s later (--thorough)", wait), func(ctx SpecContext) {
+				e.it("AUTH-REPLAY", fmt.Sprintf("a nonce is still refused %s later (thorough runs only)", wait), func(ctx SpecContext) {
 					e.replayAfter(ctx, func(*apiclient.Client, string) {
 						select {
 						case <-time.After(wait):

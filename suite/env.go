@@ -99,7 +99,7 @@ func (e *env) ready() {
 		return
 	}
 	if time.Now().After(e.deadline) {
-		fail(fmt.Sprintf("not run: the run's deadline (--deadline %s) passed", e.cfg.Deadline))
+		fail(fmt.Sprintf("not run: the run's deadline (%s: Config.Deadline, conform run --deadline) passed", e.cfg.Deadline))
 	}
 }
 

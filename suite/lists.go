@@ -77,7 +77,7 @@ func (e *env) poll(ctx context.Context, what, want string, try func() string) st
 		}
 		if waited >= e.cfg.Settle || ctx.Err() != nil {
 			if e.cfg.Settle > 0 {
-				why += fmt.Sprintf(" (still so after %s, the settle time; --settle sets it)", e.cfg.Settle)
+				why += fmt.Sprintf(" (still so after %s, the settle time: Config.Settle, conform run --settle)", e.cfg.Settle)
 			}
 			return why
 		}

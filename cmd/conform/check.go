@@ -168,6 +168,9 @@ func (o checkOptions) conflict() string {
 	case o.live:
 		return ""
 	case len(o.liveFlags) > 0:
+		if len(o.liveFlags) == 1 {
+			return o.liveFlags[0] + " only means something with --live: add --live, or leave it out"
+		}
 		return strings.Join(o.liveFlags, ", ") + " only mean something with --live: add --live, or leave them out"
 	case !o.matrix && (o.dest == "" || o.source == ""):
 		return "give both --dest ID and --source ID, or --matrix (see conform check --help)"

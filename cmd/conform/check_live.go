@@ -135,7 +135,7 @@ func runLiveCheck(o liveOptions, stdout, stderr io.Writer) int {
 func connect(o liveOptions) (*live.Platform, string, error) {
 	creds, from, err := live.LoadCredentials(o.profile)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("%w (--profile NAME names a profile)", err)
 	}
 	endpoints := map[string]string{}
 	for r, u := range o.regionEndpoints {

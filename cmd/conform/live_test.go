@@ -476,9 +476,13 @@ func TestLiveOnlyFlagsNeedLive(t *testing.T) {
 	for _, flagArgs := range [][]string{{"--timeout", "3s"}, {"--regions", "a,b"}, {"--region-endpoint", "r=http://x"}, {"--region", "r"}, {"--endpoint", "http://x"}, {"--profile", "p"}, {"--apply"}, {"--alternatives"}} {
 		args := append([]string{"check", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001"}, flagArgs...)
 		code, out, errOut := conform(t, args...)
-		if code != exitUsage || out != "" || !strings.Contains(errOut, flagArgs[0]+" only mean something with --live") || strings.Count(errOut, "\n") != 1 {
+		if code != exitUsage || out != "" || !strings.Contains(errOut, flagArgs[0]+" only means something with --live: add --live, or leave it out") || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %s", flagArgs, code, out, errOut, flagArgs[0])
 		}
+	}
+	code, _, errOut := conform(t, "check", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001", "--timeout", "3s", "--profile", "p")
+	if code != exitUsage || !strings.Contains(errOut, "--profile, --timeout only mean something with --live: add --live, or leave them out") {
+		t.Errorf("two flags without --live: exit %d, %q; want both named in one line", code, errOut)
 	}
 	if code, out, _ := conform(t, "check", "--output", "json", "--dest", "es-cn-cf710dest0000001", "--source", "es-cn-cf74src00000001"); code != 0 || !json.Valid([]byte(out)) {
 		t.Errorf("--output json: exit %d, %q", code, out)
