@@ -2,12 +2,16 @@ package server_test
 
 import (
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/snaprepo/conform/acs"
@@ -317,5 +321,19 @@ func TestAlternativesFollowTheKernelRule(t *testing.T) {
 				t.Errorf("alternatives of %s: %s offered %v, want %v", dest, src, got, offer)
 			}
 		}
+	}
+}
+
+// A body that fails while it is read is an invalid body (400), not one too
+// large: an in-process caller of the handler sees the answer.
+func TestABodyThatFailsToReadIsInvalid(t *testing.T) {
+	srv, _ := start(t, server.Options{NoAuth: true})
+	req := httptest.NewRequest(http.MethodPost, "/openapi/instances/"+dest710+"/snapshot-repos", iotest.ErrReader(errors.New("cut")))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	var env struct{ Code, Message string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); rec.Code != http.StatusBadRequest || err != nil || env.Code != "InvalidParameter" || !strings.Contains(env.Message, "could not be read") {
+		t.Errorf("a body that fails to read: %d %s; want 400 InvalidParameter saying it could not be read", rec.Code, rec.Body)
 	}
 }
