@@ -289,3 +289,19 @@ func TestDescribeAuthorizationNamesSchemeAndMaskedKeyOnly(t *testing.T) {
 		}
 	}
 }
+
+// A key's share frees exactly as many places as its nonces expire: of two
+// remembered, one expired leaves room for one more, not two.
+func TestAKeysShareFreesWhatExpired(t *testing.T) {
+	c := acs.NewNonceCache(2)
+	at := time.Unix(0, 0)
+	c.Add("K", "early", at.Add(time.Second), at)
+	c.Add("K", "late", at.Add(time.Minute), at)
+	later := at.Add(2 * time.Second)
+	if got := c.Add("K", "third", at.Add(time.Minute), later); got != acs.NonceNew {
+		t.Fatalf("after one of two expired: %v, want NonceNew", got)
+	}
+	if got := c.Add("K", "fourth", at.Add(time.Minute), later); got != acs.NonceCacheFull {
+		t.Errorf("two unexpired nonces of capacity 2, and one more: %v, want NonceCacheFull", got)
+	}
+}

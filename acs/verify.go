@@ -424,12 +424,12 @@ func (c *NonceCache) Add(accessKeyID, nonce string, expires, now time.Time) Nonc
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.expiries) > 0 && !c.expiries[0].at.After(now) {
+		// Each remembered nonce has one entry in expiries, and a nonce is
+		// remembered again only after its entry left: the entry is its.
 		e := c.expiries.pop()
-		if at, ok := c.seen[e.key]; ok && at == e.at {
-			delete(c.seen, e.key)
-			if c.perKey[e.key.accessKeyID]--; c.perKey[e.key.accessKeyID] == 0 {
-				delete(c.perKey, e.key.accessKeyID)
-			}
+		delete(c.seen, e.key)
+		if c.perKey[e.key.accessKeyID]--; c.perKey[e.key.accessKeyID] == 0 {
+			delete(c.perKey, e.key.accessKeyID)
 		}
 	}
 	k := nonceKey{accessKeyID, nonce}
