@@ -130,7 +130,7 @@ func (s *strictScanner) value(t reflect.Type, depth int) error {
 		return err
 	case '[', '{':
 		if depth >= MaxDepth {
-			return fmt.Errorf("line %d: arrays and objects nested deeper than %d levels at %s (a world needs four; look for brackets that are never closed)", lineAt(s.data, int64(s.i)), MaxDepth, clipPlace(s.where()))
+			return fmt.Errorf("line %d: arrays and objects nested deeper than %d levels at %s (a world needs four; look for brackets that are never closed)", lineAt(s.data, int64(s.i)), MaxDepth, truncate(s.where(), 80))
 		}
 		if s.data[s.i] == '[' {
 			return s.array(t, depth)
@@ -194,14 +194,14 @@ func (s *strictScanner) object(t reflect.Type, depth int) error {
 		}
 		s.path = append(s.path, segment{key: key})
 		if slices.Contains(seen, key) {
-			return fmt.Errorf("line %d: %s is given twice (say it once)", lineAt(s.data, int64(at)), s.where())
+			return fmt.Errorf("line %d: %s is given twice (say it once)", lineAt(s.data, int64(at)), truncate(s.where(), 80))
 		}
 		seen = append(seen, key)
 		field := t
 		if t.Kind() == reflect.Struct {
 			ft, known := fields[key]
 			if !known {
-				return fmt.Errorf("line %d: unknown field %q in %s%s", lineAt(s.data, int64(at)), key, placeName(t), suggest.DidYouMean(key, fieldNames(fields)))
+				return fmt.Errorf("line %d: unknown field %q in %s%s", lineAt(s.data, int64(at)), truncate(key, 80), placeName(t), suggest.DidYouMean(key, fieldNames(fields)))
 			}
 			field = ft
 		} else if t.Kind() == reflect.Map {
@@ -238,14 +238,6 @@ func (s *strictScanner) after(closing byte) (done bool, err error) {
 		return true, nil
 	}
 	return false, errMalformed
-}
-
-// clipPlace is a place in a world short enough for one line.
-func clipPlace(where string) string {
-	if len(where) > 80 {
-		return where[:80] + "…"
-	}
-	return strings.TrimPrefix(where, ".")
 }
 
 // jsonFields maps each JSON field name of struct t to its type.

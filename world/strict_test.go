@@ -135,3 +135,38 @@ func TestDeepNestingIsRefusedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// The strict check reads on past every kind of value — an escaped string,
+// null, a number, an empty object or array, the second item of an array —
+// and a key spelled with an escape is that key: a key given twice after
+// any of them is still refused, in one line of bounded length.
+func TestTheStrictCheckReadsPastEveryValue(t *testing.T) {
+	twice := func(before string) string {
+		return strings.Replace(okJSON, `{"region":"cn-hangzhou",`, `{"region":"cn-hangzhou",`+before, 1)
+	}
+	long := strings.Repeat("k", 200)
+	for name, doc := range map[string]string{
+		"after an escaped string": twice(`"latestKernels":{"6.7.0":"1.3\u002e0"},"region":"x",`),
+		"a key with an escape":    twice(`"re\u0067ion":"x",`),
+		"after null":              twice(`"latestKernels":null,"region":"x",`),
+		"after a number":          twice(`"latestKernels":{"6.7.0":7},"region":"x",`),
+		"after an empty object":   twice(`"latestKernels":{},"region":"x",`),
+		"after an empty array":    twice(`"repos":[],"region":"x",`),
+		"in an array's second item": strings.Replace(okJSON, `"version":"7.10.0"}]}`,
+			`"version":"7.10.0"},{"id":"es-cn-b","id":"es-cn-c"}]}`, 1),
+		"a long key": twice(`"latestKernels":{"` + long + `":"1","` + long + `":"2"},`),
+	} {
+		_, err := Parse("w.json", []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "is given twice") || strings.Count(err.Error(), "\n") > 0 || len(err.Error()) > 300 {
+			t.Errorf("%s: %v; want one short line saying a key is given twice", name, err)
+		}
+	}
+	for _, cut := range []string{`{"repos":[`, `{"repos":[{`, `{"region":"cn\u00`, `{"region"`, `{"region":`, `{"repos":[1`, `{`} {
+		if _, err := Parse("w.json", []byte(cut)); err == nil {
+			t.Errorf("a world cut short, %s: accepted", cut)
+		}
+	}
+	if _, err := Parse("w.json", []byte(strings.Replace(okJSON, `{"region"`, `{"re\u0067ion"`, 1))); err != nil {
+		t.Errorf("a key spelled with an escape: %v", err)
+	}
+}

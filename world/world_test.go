@@ -178,3 +178,34 @@ func TestFileRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// A region is 1 to 64 characters of its alphabet; the edges are held.
+func TestValidRegionHoldsItsBounds(t *testing.T) {
+	for r, ok := range map[string]bool{"": false, strings.Repeat("a", 64): true, strings.Repeat("a", 65): false, "cn-hangzhou": true, "cn hangzhou": false} {
+		if err := ValidRegion(r); (err == nil) != ok {
+			t.Errorf("ValidRegion(%q): %v, want ok %v", r, err, ok)
+		}
+	}
+}
+
+// A repository's status is available, unavailable or left out; nothing
+// else.
+func TestARepositoryStatusIsOneOfTwo(t *testing.T) {
+	for status, ok := range map[string]bool{"": true, RepoAvailable: true, RepoUnavailable: true, "sleeping": false} {
+		doc := okYAML + "  - {id: es-cn-b, account: \"1\", region: cn-hangzhou, version: 7.4.0}\nrepos: [{instance: es-cn-a, repoPath: es-cn-b, status: \"" + status + "\"}]\n"
+		if _, err := Parse("w.yaml", []byte(doc)); (err == nil) != ok {
+			t.Errorf("repository status %q: %v, want ok %v", status, err, ok)
+		}
+	}
+}
+
+// A world's File carries its latest kernels.
+func TestAWorldsFileKeepsItsLatestKernels(t *testing.T) {
+	w, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.File().LatestKernels; got["6.7.0"] != "1.3.0" {
+		t.Errorf("latestKernels of the built-in world's File: %v, want 6.7.0: 1.3.0", got)
+	}
+}

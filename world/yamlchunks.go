@@ -156,11 +156,11 @@ func planChunks(data []byte, chunkLines int) (chunkPlan, bool) {
 			if len(trimmed) == 0 || trimmed[0] == '#' {
 				continue
 			}
+			// The first line sets the items' indentation; it must be an
+			// item, as every line there must (a tab is no indentation, so a
+			// line that starts with one is not an item).
 			col := len(b) - len(trimmed)
 			if indent < 0 {
-				if !isItem(trimmed) || bytes.IndexByte(b[:col], '\t') >= 0 {
-					return chunkPlan{}, false
-				}
 				indent = col
 			}
 			if col < indent {

@@ -89,3 +89,55 @@ func TestAWorldDecodedInChunksIsTheWorldDecodedWhole(t *testing.T) {
 		t.Fatal("no variant was ever decoded in chunks: the test proves nothing")
 	}
 }
+
+// What planChunks splits and what it leaves whole: a file it cannot split
+// safely is decoded whole (the same world, more memory), and a section is
+// cut into chunks of about the lines asked.
+func TestWhatIsDecodedInChunks(t *testing.T) {
+	items := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "  - id: es-cn-%d\n    account: \"1\"\n", i)
+		}
+		return b.String()
+	}
+	head := "region: cn-hangzhou\naccounts: [{id: \"1\"}]\n"
+	for name, tt := range map[string]struct {
+		doc    string
+		chunks int // -1: not split
+	}{
+		"six items of two lines, chunks of four lines": {head + "instances:\n" + items(6), 3},
+		"chunks of one line":                           {head + "instances:\n" + items(6), 6},
+		"blank lines and comments among the items":     {head + "instances:\n\n  # the first\n" + items(2) + "\n  # more\n" + items(2), 2},
+		"a folded scalar at the top":                   {"region: >\n  cn-hangzhou\n" + "instances:\n" + items(2), 1},
+		"an anchor":                                    {"region: &r cn-hangzhou\ninstances:\n" + items(2), -1},
+		"an alias":                                     {head + "instances:\n" + items(2) + "repos: *r\n", -1},
+		"a byte-order mark":                            {"\xef\xbb\xbf" + head + "instances:\n" + items(2), -1},
+		"a document marker":                            {"---\n" + head + "instances:\n" + items(2), -1},
+		"a directive":                                  {"%YAML 1.2\n" + head + "instances:\n" + items(2), -1},
+		"a document end":                               {head + "instances:\n" + items(2) + "...\n", -1},
+		"a sequence at the top":                        {"- a\n- b\n", -1},
+		"an item line that is not an item":             {head + "instances:\n  id: x\n" + items(2), -1},
+		"a line indented less than the items":          {head + "instances:\n" + items(1) + " - id: es-cn-x\n" + items(1), -1},
+		"a tab before the first item":                  {head + "instances:\n\t- id: es-cn-x\n", -1},
+		"a dash glued to its value":                    {head + "instances:\n  -id\n", -1},
+		"a lone dash":                                  {head + "instances:\n  -\n    id: es-cn-x\n", 1},
+	} {
+		size := 4
+		if name == "chunks of one line" {
+			size = 1
+		}
+		plan, ok := planChunks([]byte(tt.doc), size)
+		switch {
+		case tt.chunks < 0 && ok:
+			t.Errorf("%s: split in %d chunks; want it decoded whole", name, len(plan.chunks))
+		case tt.chunks >= 0 && !ok:
+			t.Errorf("%s: decoded whole; want %d chunks", name, tt.chunks)
+		case ok && len(plan.chunks) != tt.chunks:
+			t.Errorf("%s: %d chunks, want %d", name, len(plan.chunks), tt.chunks)
+		}
+		if ok && strings.Count(string(plan.rest), "\n") != strings.Count(tt.doc, "\n") {
+			t.Errorf("%s: the rest has %d lines, the file %d: line numbers would move", name, strings.Count(string(plan.rest), "\n"), strings.Count(tt.doc, "\n"))
+		}
+	}
+}
