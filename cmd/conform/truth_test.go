@@ -324,7 +324,7 @@ func TestADeadlineEndsASlowRun(t *testing.T) {
 	}))
 	defer ts.Close()
 	code, out, _ := conformRun(t, "--endpoint", ts.URL, "--deadline", "2s")
-	if code != 1 || !strings.Contains(out, "not run: the run's deadline (--deadline 2s) passed") {
+	if code != 1 || !strings.Contains(out, "not run: the run's deadline (2s: Config.Deadline, conform run --deadline) passed") {
 		t.Errorf("exit %d, want 1 with the specs after the deadline not run:\n%.3000s", code, out)
 	}
 }
