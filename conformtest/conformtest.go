@@ -94,8 +94,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
-		ts.Close()
+		// The server first: closing it drops the requests still in an
+		// injected delay, which the listener's Close would wait for.
 		srv.Close()
+		ts.Close()
 	})
 	return &Server{URL: ts.URL, Endpoint: strings.TrimPrefix(ts.URL, "http://"), Protocol: "http", World: o.world, srv: srv, ts: ts, clock: c}
 }

@@ -216,3 +216,21 @@ func TestAResetDropsDelayedRequests(t *testing.T) {
 		t.Errorf("a request dropped by a reset was carried out: %v", got)
 	}
 }
+
+// A test's cleanup does not wait for a request in an injected delay: the
+// server is closed with the test, and the request dropped.
+func TestCleanupDoesNotWaitForAnInjectedDelay(t *testing.T) {
+	start := time.Now()
+	t.Run("a test that leaves a delayed request behind", func(t *testing.T) {
+		srv := conformtest.NewServer(t)
+		if err := srv.Inject(server.Fault{Action: "AddSnapshotRepo", Delay: server.Duration(30 * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := addWithin(sdk(t, srv), dest, source, 300*time.Millisecond); err == nil {
+			t.Fatal("an add delayed 30s succeeded within 300ms")
+		}
+	})
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the test and its cleanup took %v; want the delayed request dropped at once", took)
+	}
+}
