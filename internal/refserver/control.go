@@ -130,19 +130,15 @@ func (s *Server) RemoveInstance(id string) (bool, error) {
 	if len(f.Instances) == n {
 		return false, nil
 	}
-	f.Repos = slices.DeleteFunc(f.Repos, func(r world.Repo) bool { return r.Instance == id || r.RepoPath == id })
 	// The repositories that name it go with it, as they do when a cluster
 	// is released: it holds none, and none references it.
-	for _, rec := range f.Instances {
-		if slices.Contains(s.store.List(rec.ID), id) {
-			if _, err := s.store.Delete(rec.ID, id); err != nil {
+	names := func(r world.Repo) bool { return r.Instance == id || r.RepoPath == id }
+	f.Repos = slices.DeleteFunc(f.Repos, names)
+	for _, r := range s.store.All() {
+		if names(r) {
+			if _, err := s.store.Delete(r.Instance, r.RepoPath); err != nil {
 				return true, err
 			}
-		}
-	}
-	for _, src := range s.store.List(id) {
-		if _, err := s.store.Delete(id, src); err != nil {
-			return true, err
 		}
 	}
 	return true, s.swapWorld(&f)
