@@ -104,20 +104,14 @@ Examples:
 	return b.String()
 }
 
+// rootCommand is conform itself: the table is its subcommands.
+func rootCommand() command { return command{name: "conform", subcommands: commandTable()} }
+
 // commandNamed is the command of the table named name, or nil.
-func commandNamed(name string) *command {
-	root := command{subcommands: commandTable()}
-	return root.subcommand(name)
-}
+func commandNamed(name string) *command { return rootCommand().subcommand(name) }
 
 // commandNames are the subcommands' names, in table order.
-func commandNames() []string {
-	var names []string
-	for _, c := range commandTable() {
-		names = append(names, c.name)
-	}
-	return names
-}
+func commandNames() []string { return rootCommand().wordsAfter() }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

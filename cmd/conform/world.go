@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/snaprepo/conform/fixtures"
 	"github.com/snaprepo/conform/internal/suggest"
@@ -48,10 +49,10 @@ func runWorld(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, worldHelp)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "conform world: unknown subcommand %q%s (want init or export)\n\n%s", args[0], suggest.DidYouMean(args[0], world.wordsAfter()), worldHelp)
+		fmt.Fprintf(stderr, "conform world: unknown subcommand %q%s (want %s)\n\n%s", args[0], suggest.DidYouMean(args[0], world.wordsAfter()), strings.Join(world.wordsAfter(), " or "), worldHelp)
 		return exitUsage
 	}
-	fmt.Fprint(stderr, "conform world: want a subcommand: init or export\n\n"+worldHelp)
+	fmt.Fprintf(stderr, "conform world: want a subcommand: %s\n\n%s", strings.Join(world.wordsAfter(), " or "), worldHelp)
 	return exitUsage
 }
 
