@@ -25,16 +25,28 @@ func callControl(t *testing.T, url, method, path, body string) (int, map[string]
 	return controltest.Call(t, url+ControlPrefix, "ctl", method, path, body)
 }
 
+// startServer is New(cfg), on the built-in world when cfg names none,
+// closed when t ends.
+func startServer(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	if cfg.World == nil {
+		w, err := world.Builtin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.World = w
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func controlServer(t *testing.T) (*Server, string) {
 	t.Helper()
-	w, err := world.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{World: w, ControlToken: "ctl"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := startServer(t, Config{ControlToken: "ctl"})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return s, ts.URL
@@ -165,12 +177,7 @@ func customServer(t *testing.T, dir string, log *slog.Logger, instances []string
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{World: w, ControlToken: "ctl", DataDir: dir, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return startServer(t, Config{World: w, ControlToken: "ctl", DataDir: dir, Logger: log})
 }
 
 // Removing an instance takes the repositories it holds and those that

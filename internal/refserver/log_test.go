@@ -7,8 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/snaprepo/conform/world"
 )
 
 // Every request is logged once at Info, with the operation its method and
@@ -16,15 +14,7 @@ import (
 func TestEveryRequestIsLoggedWithItsOperation(t *testing.T) {
 	var logged bytes.Buffer
 	signing := func(level slog.Level) *Server {
-		w, err := world.Builtin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(Config{World: w, Auth: true, Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: level}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return startServer(t, Config{Auth: true, Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: level}))})
 	}
 	s := signing(slog.LevelInfo)
 	rec := httptest.NewRecorder()
