@@ -14,6 +14,7 @@ import (
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
+	"github.com/snaprepo/conform/world"
 )
 
 // Faults are realistic mistakes an implementation of the API makes, planted
@@ -81,6 +82,15 @@ type Faults struct {
 	RequestIDMarkup        bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
 	ListInstanceAll        bool `fault:"ListInstance lists every account's instances of the region, not only the caller's" catches:"STATE-MODEL"`
 	ListInstanceFirstPage  bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
+	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
+}
+
+// seedRepos is the world's repositories the server starts from.
+func (f *Faults) seedRepos(repos []world.Repo) []world.Repo {
+	if f.ForgetWorldRepos {
+		return nil
+	}
+	return repos
 }
 
 // The faults that only reshape an answer, in one place: the server calls

@@ -168,7 +168,7 @@ func New(cfg Config) (*Server, error) {
 	if s.limits, err = ledgerLimits(ledger); err != nil {
 		return nil, err
 	}
-	store, err := OpenStore(cfg.DataDir, cfg.World.Repos, func(id string) bool { return cfg.World.Instance(id) != nil }, &s.cfg.Faults)
+	store, err := OpenStore(cfg.DataDir, cfg.Faults.seedRepos(cfg.World.Repos), func(id string) bool { return cfg.World.Instance(id) != nil }, &s.cfg.Faults)
 	if err != nil {
 		return nil, err
 	}
