@@ -99,7 +99,16 @@ type Client struct {
 // New makes a client with its own connection pool.
 func New(endpoint string, creds acs.Credentials, sig Signature, timeout time.Duration) *Client {
 	return &Client{Endpoint: strings.TrimRight(endpoint, "/"), Credentials: creds, Signature: sig, Timeout: timeout,
-		HTTP: &http.Client{Transport: NewTransport(timeout)}}
+		HTTP: NewHTTPClient(timeout)}
+}
+
+// NewHTTPClient is an HTTP client with its own pool (NewTransport) that
+// follows no redirect: a 3xx is the endpoint's answer, judged as it is, and
+// no request goes to a server the user did not name.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	return &http.Client{Transport: NewTransport(timeout), CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
 
 // NewTransport is the transport of every client conform makes: a pool for
@@ -448,8 +457,12 @@ func (r *Response) Excerpt(n int) string { return terminal.Clip(string(r.Body), 
 // Code, the first 300 bytes), every byte from the implementation escaped.
 func (r *Response) String() string {
 	req := r.Request
-	return fmt.Sprintf("request: %s %s%s body %q\nanswer: %d Code %q body %s",
-		req.Method, req.Path, SentHeaders(r.Sent), terminal.Clip(string(req.Body), 200), r.Status, r.Code, r.Excerpt(300))
+	redirect := ""
+	if loc := r.Header.Get("Location"); r.Status >= 300 && r.Status < 400 && loc != "" {
+		redirect = " (a redirect to " + terminal.Clip(loc, 200) + ", not followed)"
+	}
+	return fmt.Sprintf("request: %s %s%s body %q\nanswer: %d%s Code %q body %s",
+		req.Method, req.Path, SentHeaders(r.Sent), terminal.Clip(string(req.Body), 200), r.Status, redirect, r.Code, r.Excerpt(300))
 }
 
 // shownHeaders are the request headers a failure shows: the ones specs vary.

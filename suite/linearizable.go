@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -198,7 +197,7 @@ func (e *env) runPlans(ctx context.Context, start time.Time, plans [][]linOp) []
 	release := make(chan struct{})
 	for client, plan := range plans {
 		c := e.client.With(*e.cfg.Credentials, e.cfg.Signature)
-		c.HTTP = &http.Client{Transport: apiclient.NewTransport(e.cfg.Timeout)}
+		c.HTTP = apiclient.NewHTTPClient(e.cfg.Timeout)
 		ready.Add(1)
 		wg.Go(func() {
 			defer GinkgoRecover()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -318,7 +317,7 @@ func (e *env) newSequencer() *sequencer {
 	q := &sequencer{ids: map[string]string{}}
 	for _, d := range stateDialects {
 		c := e.client.With(*e.cfg.Credentials, d.sig)
-		c.HTTP = &http.Client{Transport: apiclient.NewTransport(e.cfg.Timeout)}
+		c.HTTP = apiclient.NewHTTPClient(e.cfg.Timeout)
 		q.clients = append(q.clients, c)
 	}
 	return q

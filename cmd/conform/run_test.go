@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/snaprepo/conform/internal/refserver"
@@ -145,6 +146,33 @@ func TestRunAgainstGarbageFailsAndEnds(t *testing.T) {
 	}
 	if !strings.Contains(out, "[OK-CREATED] expected success") || !strings.Contains(out, "request: POST /openapi/instances/") {
 		t.Errorf("a failure should name the requirement, the request and the answer:\n%s", out)
+	}
+}
+
+// An endpoint that redirects every request to a faithful server is judged
+// by its own answers: the redirect is not followed (the faithful server sees
+// nothing), the run fails and the failure names the Location.
+func TestRunFollowsNoRedirect(t *testing.T) {
+	var reached atomic.Int64
+	faithful := referenceWith(t, refserver.Faults{})
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		faithful.ServeHTTP(w, r)
+	}))
+	defer target.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	code, out, rep := conformRun(t, "--endpoint", redirector.URL, "--timeout", "2s", "--label-filter", "OK-CREATED")
+	if code != 1 || !slices.Contains(rep.Failed, "OK-CREATED") {
+		t.Errorf("exit %d, failed %v: want exit 1 failing OK-CREATED\n%s", code, rep.Failed, out)
+	}
+	if !strings.Contains(out, "307 (a redirect to "+target.URL) {
+		t.Errorf("the failure should name the redirect's Location %s:\n%s", target.URL, out)
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("%d requests reached the redirect's target: a redirect must not be followed", n)
 	}
 }
 
