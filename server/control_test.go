@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,29 @@ func TestResetPersistsOnlyWhatTheAPIWrites(t *testing.T) {
 	defer again.Close()
 	if got := again.Repos(dest710); len(got) != 0 {
 		t.Errorf("after reset the data dir holds %v", got)
+	}
+}
+
+// A delay asked for outlasts the listener's read and write timeouts (which
+// guard against slow clients): the delayed request is answered, not cut.
+func TestAnInjectedDelayOutlastsTheListenersTimeouts(t *testing.T) {
+	srv, err := server.New(server.Options{World: builtin(t), ControlToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := server.HTTPServer("", srv)
+	hs.ReadTimeout, hs.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config = hs
+	ts.Start()
+	defer ts.Close()
+	if code, out := ctl(t, ts.URL, "tok", "POST", "faults", `{"action": "DescribeInstance", "delay": "700ms", "times": 1}`); code != 201 {
+		t.Fatalf("POST faults: %d %v", code, out)
+	}
+	start := time.Now()
+	resp := do(t, client(ts, ts.URL, apiclient.SignV3), apiclient.Describe(dest710))
+	if resp.Status != 200 || time.Since(start) < 700*time.Millisecond {
+		t.Errorf("after %s: %s; want the answer after the 700ms delay", time.Since(start).Round(time.Millisecond), resp)
 	}
 }

@@ -30,6 +30,10 @@ const ControlPrefix = "/_conform/"
 // MaxDelay bounds an injected delay.
 const MaxDelay = 5 * time.Minute
 
+// afterDelay is the time a delayed request has to be answered once its
+// delay is over.
+const afterDelay = 30 * time.Second
+
 // maxControlBody bounds a control request's body.
 const maxControlBody = 64 << 10
 
@@ -468,6 +472,10 @@ func clipText(s string) string { return truncate(s, 200) }
 // that.
 func (s *Server) injectedAnswer(x *exchange, f Injected, dropped <-chan struct{}) bool {
 	if f.Delay > 0 {
+		// The listener's write timeout guards against slow clients; a
+		// delay asked for is no slow client, so this request's write
+		// deadline moves past it (where the writer supports it).
+		_ = http.NewResponseController(x.w).SetWriteDeadline(time.Now().Add(time.Duration(f.Delay) + afterDelay))
 		t := time.NewTimer(time.Duration(f.Delay))
 		defer t.Stop()
 		select {
