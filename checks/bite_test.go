@@ -3,8 +3,6 @@ package checks
 import (
 	"strings"
 	"testing"
-
-	"github.com/Masterminds/semver/v3"
 )
 
 // Each parser accepts exactly its alphabet: the characters just outside
@@ -102,7 +100,7 @@ func TestVerdictSentencesNameWhatIsMissingAndWhatDecides(t *testing.T) {
 	if m := both.Message(RuleIndex("RULE-KERNEL-6.7")); !strings.Contains(m, "both run 1.3.0, the latest") {
 		t.Errorf("both latest: %q", m)
 	}
-	bare := Policy{LatestKernels: map[VersionKey]*semver.Version{}}
+	bare := Policy{LatestKernels: map[VersionKey]*Kernel{}}
 	unknownLatest := bare.Evaluate("d", inst(t, "d", "6.7.0", kernel("1.2.0")), "s", inst(t, "s", "6.7.0", kernel("1.3.0")))
 	if m := unknownLatest.Message(RuleIndex("RULE-KERNEL-6.7")); !strings.Contains(m, "the latest kernel (not known)") {
 		t.Errorf("not later, latest unknown: %q", m)

@@ -3,8 +3,6 @@ package checks
 import (
 	"fmt"
 	"strings"
-
-	"github.com/Masterminds/semver/v3"
 )
 
 // Status is an instance's lifecycle state as DescribeInstance reports it.
@@ -67,7 +65,7 @@ type Instance struct {
 	Version Version
 	Edition Edition
 	// Kernel is the AliES kernel version, nil when not known.
-	Kernel *semver.Version
+	Kernel *Kernel
 	Status Status
 }
 
@@ -90,7 +88,7 @@ func ParseVersionKey(s string) (VersionKey, error) {
 type Policy struct {
 	// LatestKernels is the newest kernel for each Elasticsearch version, for
 	// the 6.7.0 kernel rule.
-	LatestKernels map[VersionKey]*semver.Version
+	LatestKernels map[VersionKey]*Kernel
 }
 
 // DefaultLatestKernel67 is the newest kernel of 6.7.0 that AliES release notes
@@ -99,7 +97,9 @@ const DefaultLatestKernel67 = "1.3.0"
 
 // DefaultPolicy is the policy used when a world says nothing else.
 func DefaultPolicy() Policy {
-	return Policy{LatestKernels: map[VersionKey]*semver.Version{
-		version670: semver.MustParse(DefaultLatestKernel67),
-	}}
+	latest, err := ParseKernel(DefaultLatestKernel67)
+	if err != nil {
+		panic(err) // a constant that parses: every test of the kernel rule uses it
+	}
+	return Policy{LatestKernels: map[VersionKey]*Kernel{version670: latest}}
 }

@@ -204,7 +204,7 @@ func (p *Policy) kernel67(dest, src *Instance) Result {
 	if dest.Kernel == nil || src.Kernel == nil {
 		return Result{Unknown, reasonKernelUnknown}
 	}
-	dk, sk := keyOf(dest.Kernel), keyOf(src.Kernel)
+	dk, sk := dest.Kernel.Key, src.Kernel.Key
 	if dk.compare(sk) > 0 {
 		return Result{Pass, reasonKernelLater}
 	}
@@ -215,7 +215,7 @@ func (p *Policy) kernel67(dest, src *Instance) Result {
 		}
 		return Result{Fail, reasonKernelNotLater}
 	}
-	if lk := keyOf(latest); dk == lk && sk == lk {
+	if lk := latest.Key; dk == lk && sk == lk {
 		return Result{Pass, reasonBothLatest}
 	}
 	return Result{Fail, reasonKernelNotLater}

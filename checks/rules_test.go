@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
 	"github.com/snaprepo/conform/apierror"
 )
 
@@ -21,8 +20,17 @@ func inst(t testing.TB, id, version string, opts ...func(*Instance)) *Instance {
 	return in
 }
 
+// mustKernel is the kernel k, which the test gives well formed.
+func mustKernel(k string) *Kernel {
+	v, err := ParseKernel(k)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func kernel(k string) func(*Instance) {
-	return func(in *Instance) { in.Kernel = semver.MustParse(k) }
+	return func(in *Instance) { in.Kernel = mustKernel(k) }
 }
 func status(s Status) func(*Instance) { return func(in *Instance) { in.Status = s } }
 func region(r string) func(*Instance) { return func(in *Instance) { in.Region = r } }
@@ -162,7 +170,7 @@ func TestRulesBothWays(t *testing.T) {
 }
 
 func TestLatestKernelComesFromThePolicy(t *testing.T) {
-	p := Policy{LatestKernels: map[VersionKey]*semver.Version{{6, 7, 0}: semver.MustParse("1.2.0")}}
+	p := Policy{LatestKernels: map[VersionKey]*Kernel{{6, 7, 0}: mustKernel("1.2.0")}}
 	dest, src := inst(t, "d", "6.7.0", kernel("1.2.0")), inst(t, "s", "6.7.0", kernel("1.2.0"))
 	v := p.Evaluate("d", dest, "s", src)
 	if v.Decision() != Compatible {

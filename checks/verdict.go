@@ -95,7 +95,7 @@ func (p *Policy) Evaluate(destID string, dest *Instance, sourceID string, source
 		}
 		return v
 	}
-	order := source.Version.Compare(dest.Version)
+	order := source.Version.Key.compare(dest.Version.Key)
 	v.set(ruleSameAccount, sameAccount(dest, source))
 	v.set(ruleSameRegion, sameRegion(dest, source))
 	v.set(ruleVersionOrder, versionOrder(order))

@@ -40,9 +40,38 @@ func ParseVersion(s string) (Version, error) {
 	return Version{Raw: s, Number: v, Suffix: suffix, Key: keyOf(v)}, nil
 }
 
+// Kernel is an AliES kernel version: a number only, parsed once into its
+// integers (Key), which every comparison reads.
+type Kernel struct {
+	Number *semver.Version
+	Key    VersionKey
+}
+
+// NewKernel is the kernel major.minor.patch.
+func NewKernel(major, minor, patch uint64) *Kernel {
+	return &Kernel{Number: semver.New(major, minor, patch, "", ""), Key: VersionKey{major, minor, patch}}
+}
+
+// Original is the kernel as it was written (e.g. 1.3 or 1.3.0).
+func (k *Kernel) Original() string { return k.Number.Original() }
+
+// String is the kernel as major.minor.patch.
+func (k *Kernel) String() string { return k.Number.String() }
+
+// Compare orders kernels numerically: -1, 0 or +1.
+func (k *Kernel) Compare(o *Kernel) int { return k.Key.compare(o.Key) }
+
+// Equal reports whether two kernels are the same number; nil equals only nil.
+func (k *Kernel) Equal(o *Kernel) bool {
+	if k == nil || o == nil {
+		return k == o
+	}
+	return k.Key == o.Key
+}
+
 // ParseKernel reads a kernel (AliES) version: 1.3.0, V1.3.0 or ali1.3.0 (the
 // aliVersion of DescribeInstance extendConfigs).
-func ParseKernel(s string) (*semver.Version, error) {
+func ParseKernel(s string) (*Kernel, error) {
 	number := s
 	for _, prefix := range []string{"ali", "V", "v"} {
 		if rest, ok := strings.CutPrefix(number, prefix); ok {
@@ -54,7 +83,7 @@ func ParseKernel(s string) (*semver.Version, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel %q is not a kernel version (want e.g. %s or 1.3.0)", s, KernelExample)
 	}
-	return v, nil
+	return &Kernel{Number: v, Key: keyOf(v)}, nil
 }
 
 // parseNumber accepts one to three dot-separated decimal numbers and nothing

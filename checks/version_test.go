@@ -94,6 +94,37 @@ func TestParseKernelAcceptsThePlatformForms(t *testing.T) {
 	}
 }
 
+// Kernels compare by their numbers, whatever form they were written in;
+// a nil kernel (not known) equals only another nil.
+func TestKernelsCompareNumerically(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"1.3.0", "ali1.3", 0}, {"1.2.9", "1.3.0", -1}, {"1.10.0", "1.9.0", 1}, {"2.0.0", "1.99.99", 1}, {"1.3.1", "V1.3.0", 1}} {
+		a, b := mustKernel(c.a), mustKernel(c.b)
+		if got := a.Compare(b); got != c.want {
+			t.Errorf("%s compared with %s: %d, want %d", c.a, c.b, got, c.want)
+		}
+		if got := b.Compare(a); got != -c.want {
+			t.Errorf("%s compared with %s: %d, want %d", c.b, c.a, got, -c.want)
+		}
+		if a.Equal(b) != (c.want == 0) {
+			t.Errorf("%s equal to %s: %v", c.a, c.b, a.Equal(b))
+		}
+	}
+	k := NewKernel(1, 3, 0)
+	if k.String() != "1.3.0" || k.Key != (VersionKey{1, 3, 0}) || !k.Equal(mustKernel("ali1.3.0")) {
+		t.Errorf("NewKernel(1, 3, 0) = %s %v", k, k.Key)
+	}
+	var unknown *Kernel
+	if !unknown.Equal(nil) || unknown.Equal(k) || k.Equal(nil) {
+		t.Errorf("nil kernels: nil.Equal(nil) %v, nil.Equal(1.3.0) %v, 1.3.0.Equal(nil) %v", unknown.Equal(nil), unknown.Equal(k), k.Equal(nil))
+	}
+	if got := mustKernel("1.3").Original(); got != "1.3" {
+		t.Errorf("Original of 1.3: %q", got)
+	}
+}
+
 func mustVersion(t testing.TB, s string) Version {
 	t.Helper()
 	v, err := ParseVersion(s)

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/Masterminds/semver/v3"
-
 	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/suggest"
 	"github.com/snaprepo/conform/world"
@@ -27,7 +25,7 @@ type Upgrade struct {
 	Version checks.Version
 	// Kernel is the kernel after the upgrade; nil keeps the instance's
 	// kernel when the version stays 6.7.0 and leaves it unknown otherwise.
-	Kernel *semver.Version
+	Kernel *checks.Kernel
 }
 
 // UpgradeExample is a well-formed --upgrade value, quoted in errors.
@@ -165,7 +163,7 @@ func upgraded(in checks.Instance, u Upgrade) (checks.Instance, error) {
 	}
 	out.Version = u.Version
 	if u.Kernel != nil {
-		if in.Kernel != nil && u.Version.Compare(in.Version) == 0 && u.Kernel.LessThan(in.Kernel) {
+		if in.Kernel != nil && u.Version.Compare(in.Version) == 0 && u.Kernel.Compare(in.Kernel) < 0 {
 			return in, fmt.Errorf("upgrade of %s: kernel %s is older than its %s (a downgrade; conform plans upgrades only)", u.ID, u.Kernel.Original(), in.Kernel.Original())
 		}
 		out.Kernel = u.Kernel

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
-
 	"github.com/snaprepo/conform/acs"
 	"github.com/snaprepo/conform/apierror"
 	"github.com/snaprepo/conform/checks"
@@ -326,8 +324,8 @@ func (c *connectionCounts) next(conn string) int {
 
 // farKernels are kernels that pass the 6.7.0 kernel rule whatever the
 // latest kernel: the destination's far newer than the source's.
-func farKernels() (dest, source *semver.Version) {
-	return semver.New(999, 0, 0, "", ""), semver.New(0, 0, 0, "", "")
+func farKernels() (dest, source *checks.Kernel) {
+	return checks.NewKernel(999, 0, 0), checks.NewKernel(0, 0, 0)
 }
 
 // plantFacts is what the decision faults tell the rules instead of the
