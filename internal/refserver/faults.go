@@ -80,6 +80,8 @@ type Faults struct {
 	RequestIDMarkup        bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
 	ListInstanceAll        bool `fault:"ListInstance lists every account's instances of the region, not only the caller's" catches:"STATE-MODEL"`
 	ListInstanceFirstPage  bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
+	AlreadySetDefaultFalse bool `fault:"ListAlternativeSnapshotRepos without alreadySetItems leaves out the repositories already added (the documented default is true)" catches:"OK-ALTERNATIVES"`
+	DeleteWhileActivating  bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
 	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
 }
 

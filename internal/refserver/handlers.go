@@ -266,7 +266,7 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 		// The planted fault: no check that the destination is the caller's.
 	} else if dest := s.destinationOr404(x, destID); dest == nil {
 		return
-	} else if dest.Status == checks.StatusActivating {
+	} else if dest.Status == checks.StatusActivating && !s.cfg.Faults.DeleteWhileActivating {
 		// DeleteSnapshotRepo documents InstanceActivating as it does
 		// InstanceNotFound.
 		s.fail(x, apierror.InstanceActivating)
@@ -324,7 +324,7 @@ func (s *Server) listAlternatives(x *exchange, destID string) {
 	if dest == nil {
 		return
 	}
-	withSet := s.limits.alreadySetDefault
+	withSet := s.limits.alreadySetDefault && !s.cfg.Faults.AlreadySetDefaultFalse
 	if raw := x.r.URL.Query().Get("alreadySetItems"); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
