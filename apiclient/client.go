@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +120,26 @@ func NewTransport(timeout time.Duration) http.RoundTripper {
 	return CappedTransport(&http.Transport{MaxIdleConnsPerHost: 64, ResponseHeaderTimeout: timeout}, MaxResponse)
 }
 
+// QueryAsSent is the query as the dialect writes it on the wire: sorted by
+// key, as url.Values encodes it (the generated SDKs), or — for
+// @alicloud/pop-core, whose querystring.stringify keeps the caller's order
+// — in reverse order, so that a server that signs the query in the order
+// sent, not sorted as the scheme says, is caught.
+func QueryAsSent(sig Signature, q url.Values) string {
+	if sig != SignPopCore {
+		return q.Encode()
+	}
+	keys := slices.Sorted(maps.Keys(q))
+	slices.Reverse(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, v := range q[k] {
+			parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(v))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
 // With returns a copy of c with other credentials or signature.
 func (c *Client) With(creds acs.Credentials, sig Signature) *Client {
 	d := *c
@@ -177,7 +199,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	u := c.Endpoint + r.Path
 	if len(r.Query) > 0 {
-		u += "?" + r.Query.Encode()
+		u += "?" + QueryAsSent(c.Signature, r.Query)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, u, bytes.NewReader(r.Body))
 	if err != nil {

@@ -82,6 +82,7 @@ type Faults struct {
 	ListInstanceFirstPage  bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
 	AlreadySetDefaultFalse bool `fault:"ListAlternativeSnapshotRepos without alreadySetItems leaves out the repositories already added (the documented default is true)" catches:"OK-ALTERNATIVES"`
 	DeleteWhileActivating  bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
+	SortlessROAQuery       bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
 	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
 }
 
@@ -155,6 +156,21 @@ func datedAhead(r *http.Request, now time.Time) bool {
 		return t.After(now)
 	}
 	return false
+}
+
+// queryInOrder is the check of the SortlessROAQuery fault: a ROA 1.0
+// request verifies only when its query keys were sent in sorted order,
+// the only order in which signing them as sent agrees with the scheme.
+func queryInOrder(r *http.Request) bool {
+	if !strings.HasPrefix(r.Header.Get(acs.HeaderAuthorization), acs.SchemeV1+" ") {
+		return true
+	}
+	var keys []string
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		keys = append(keys, k)
+	}
+	return slices.IsSorted(keys)
 }
 
 // goQueryFormOnly is the check of the GoQueryFormOnly fault: a ROA 1.0

@@ -335,7 +335,7 @@ func (s *Server) authenticate(x *exchange, body []byte) (account string, ok bool
 		s.recent.add(x.r.Header.Get(acs.HeaderNonce))
 	}
 	account, secret, _ := s.w().KeyOwner(keyID)
-	if s.cfg.Faults.GoQueryFormOnly && !goQueryFormOnly(x.r, secret) {
+	if (s.cfg.Faults.GoQueryFormOnly && !goQueryFormOnly(x.r, secret)) || (s.cfg.Faults.SortlessROAQuery && !queryInOrder(x.r)) {
 		s.fail(x, apierror.SignatureDoesNotMatch)
 		return "", false
 	}
