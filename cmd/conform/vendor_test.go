@@ -67,6 +67,7 @@ type vendorVariant struct {
 	strictContentType      bool          // 415 for a Content-Type other than JSON or a form
 	unsignedIs403          bool          // a request without Authorization: 403 of its own code
 	itemNamesDestination   bool          // a list item's instanceId is the destination, not the source
+	factsSpelledOtherwise  bool          // DescribeInstance: esVersion as major.minor.patch, status capitalised
 
 	// Faults, not choices: a variant with one must fail.
 	forgetWorldRepos bool // starts empty, ignoring the world's repositories
@@ -257,7 +258,15 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch op {
 	case "GET ":
-		v.ok(w, map[string]any{"instanceId": dest.ID, "esVersion": dest.Version.Raw, "status": string(dest.Status)})
+		version, status := dest.Version.Raw, string(dest.Status)
+		if v.variant.factsSpelledOtherwise {
+			version = dest.Version.Key.String()
+			if dest.Version.Suffix != "" {
+				version += "_" + dest.Version.Suffix
+			}
+			status = strings.ToUpper(status[:1]) + status[1:]
+		}
+		v.ok(w, map[string]any{"instanceId": dest.ID, "esVersion": version, "status": status})
 	case "GET /snapshot-repos":
 		v.mu.Lock()
 		items := []map[string]string{}
@@ -445,6 +454,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"an unsigned request is 403":         {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
 		"a world with existing repositories": {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
 		"list items name the destination":    {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
+		"facts spelled otherwise":            {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
 	}
 }
 
