@@ -96,12 +96,15 @@ type Client struct {
 	Health *Health
 	// Offline clients send nothing: every Do is ErrOffline (a dry run).
 	Offline bool
+	// ThrottleRetries is how many times Do sends a throttled request again
+	// (New: MaxThrottleRetries; 0 returns a throttle at once).
+	ThrottleRetries int
 }
 
 // New makes a client with its own connection pool.
 func New(endpoint string, creds acs.Credentials, sig Signature, timeout time.Duration) *Client {
 	return &Client{Endpoint: strings.TrimRight(endpoint, "/"), Credentials: creds, Signature: sig, Timeout: timeout,
-		HTTP: NewHTTPClient(timeout)}
+		HTTP: NewHTTPClient(timeout), ThrottleRetries: MaxThrottleRetries}
 }
 
 // NewHTTPClient is an HTTP client with its own pool (NewTransport) that
@@ -184,8 +187,59 @@ type Response struct {
 
 // Do sends r and reads the answer. A request that got no answer is a
 // *NoAnswerError; once the endpoint stopped answering (Health), or for an
-// offline client, nothing is sent.
+// offline client, nothing is sent. A throttled request (Throttled) is sent
+// again, signed afresh, after a pause — Retry-After when the answer gives
+// one, else a doubling backoff — up to ThrottleRetries times; the last
+// answer is the one returned, throttled or not, so a throttle never passes
+// for the implementation's decision.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := c.doOnce(ctx, r)
+		if err != nil || !Throttled(resp) || attempt >= c.ThrottleRetries {
+			return resp, err
+		}
+		c.Health.recordThrottle()
+		t := time.NewTimer(throttlePause(resp, attempt))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return resp, nil
+		}
+	}
+}
+
+// MaxThrottleRetries is how many times a throttled request is sent again
+// by default.
+const MaxThrottleRetries = 5
+
+// Throttled reports whether resp is the gateway's flow control: HTTP 429, or
+// a 4xx whose Code is Throttling or Throttling.* (the platform's gateway
+// answers Throttling.User with 400). It is not the implementation's answer
+// to the request, only "not now".
+func Throttled(resp *Response) bool {
+	if resp.Status == http.StatusTooManyRequests {
+		return true
+	}
+	return resp.Status >= 400 && resp.Status < 500 && (resp.Code == "Throttling" || strings.HasPrefix(resp.Code, "Throttling."))
+}
+
+// throttlePause is the wait before the retry after attempt: the answer's
+// Retry-After in seconds, at most maxThrottlePause, else 100 ms doubled per
+// attempt.
+func throttlePause(resp *Response, attempt int) time.Duration {
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+		return min(time.Duration(secs)*time.Second, maxThrottlePause)
+	}
+	return min(100*time.Millisecond<<attempt, maxThrottlePause)
+}
+
+// maxThrottlePause bounds one pause: a Retry-After of an hour does not stall
+// a run.
+const maxThrottlePause = 5 * time.Second
+
+// doOnce sends r once.
+func (c *Client) doOnce(ctx context.Context, r *Request) (*Response, error) {
 	if c.Offline {
 		return nil, ErrOffline
 	}

@@ -78,10 +78,34 @@ var ErrOffline = errors.New("not sent: dry run")
 type Health struct {
 	Limit int
 
-	mu      sync.Mutex
-	run     int
-	last    error
-	stopped error
+	mu        sync.Mutex
+	run       int
+	last      error
+	stopped   error
+	throttled int
+}
+
+// recordThrottle counts a throttled request that is sent again.
+func (h *Health) recordThrottle() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.throttled++
+}
+
+// TakeThrottled is how many throttled requests were sent again since the
+// last call.
+func (h *Health) TakeThrottled() int {
+	if h == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.throttled
+	h.throttled = 0
+	return n
 }
 
 // NewHealth trips after limit consecutive requests without an answer.

@@ -39,6 +39,7 @@ const (
 	EntryUnexercised = "conform:unexercised" // the world lacks a case
 	EntryPlanned     = "conform:planned"     // dry run: the world has every case
 	EntrySettled     = "conform:settled"     // a list showed a write only after a while
+	EntryThrottled   = "conform:throttled"   // requests the endpoint throttled, sent again
 )
 
 // filteredOut is the reason of a spec the label filter left out.
@@ -62,6 +63,9 @@ type Spec struct {
 	// Settled says, for each list that showed a write only after a while,
 	// which and how long it took (the settle time allows it).
 	Settled []string `json:"settled,omitempty"`
+	// Throttled is how many of the spec's requests the endpoint throttled
+	// (429 or a Throttling code) and the suite sent again after a pause.
+	Throttled int `json:"throttled,omitempty"`
 }
 
 // Requirement is one requirement's outcome over its specs.
@@ -172,8 +176,13 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 		}
 		spec := Spec{Name: strings.Join(ids, " ") + " | " + s.FullText(), Requirements: ids, Duration: s.RunTime, Level: level, Location: location(s.LeafNodeLocation)}
 		for _, en := range s.ReportEntries {
-			if en.Name == EntrySettled {
+			switch en.Name {
+			case EntrySettled:
 				spec.Settled = append(spec.Settled, en.Value.String())
+			case EntryThrottled:
+				if n, ok := en.Value.GetRawValue().(int); ok {
+					spec.Throttled += n
+				}
 			}
 		}
 		switch {

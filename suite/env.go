@@ -89,6 +89,14 @@ func skip(msg string) {
 	Skip(terminal.Escape(msg), 1)
 }
 
+// noteThrottled adds to the spec's report how many of its requests the
+// endpoint throttled and the client sent again (apiclient.Client.Do).
+func (e *env) noteThrottled() {
+	if n := e.client.Health.TakeThrottled(); n > 0 {
+		AddReportEntry(report.EntryThrottled, n, ReportEntryVisibilityNever)
+	}
+}
+
 // ready fails a spec at once that cannot be run for the run's sake: the
 // deadline passed, or the implementation stopped answering.
 func (e *env) ready() {

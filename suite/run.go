@@ -79,6 +79,7 @@ func Register(cfg Config, notes io.Writer) (*Registered, error) {
 	e := reg.env
 	ginkgo.Describe("AddSnapshotRepo", func() {
 		ginkgo.BeforeEach(e.ready)
+		ginkgo.AfterEach(e.noteThrottled)
 		e.requestSpecs()
 		e.successSpecs()
 		e.errorSpecs()

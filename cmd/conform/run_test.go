@@ -29,6 +29,9 @@ type runReport struct {
 		ID    string `json:"id"`
 		State string `json:"state"`
 	} `json:"requirements"`
+	Specs []struct {
+		Throttled int `json:"throttled"`
+	} `json:"specs"`
 	// Exhaustive's field names are pinned by report's own tests.
 	Exhaustive *report.Exhaustive `json:"exhaustive"`
 }

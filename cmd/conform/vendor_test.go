@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,8 @@ type vendor struct {
 	// write: a lagging variant answers reads from an older one.
 	history map[string][]vendorSnapshot
 	seq     int
+	// requests counts the requests, for the throttling variant.
+	requests atomic.Int64
 }
 
 type vendorSnapshot struct {
@@ -68,6 +71,7 @@ type vendorVariant struct {
 	unsignedIs403          bool          // a request without Authorization: 403 of its own code
 	itemNamesDestination   bool          // a list item's instanceId is the destination, not the source
 	factsSpelledOtherwise  bool          // DescribeInstance: esVersion as major.minor.patch, status capitalised
+	throttleEvery          int64         // every Nth request is flow-controlled (400 Throttling.User, or 429 with Retry-After), as a gateway does
 
 	// Faults, not choices: a variant with one must fail.
 	forgetWorldRepos bool // starts empty, ignoring the world's repositories
@@ -206,6 +210,15 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			v.fail(w, 400, "Vendor.BadRequest", "body too large")
 		} else {
 			v.fail(w, 413, "Vendor.TooLarge", "body too large")
+		}
+		return
+	}
+	if n := v.requests.Add(1); v.variant.throttleEvery > 0 && n%v.variant.throttleEvery == 0 {
+		if n%(2*v.variant.throttleEvery) == 0 {
+			w.Header().Set("Retry-After", "0")
+			v.fail(w, http.StatusTooManyRequests, "Throttling", "Request was denied due to flow control.")
+		} else {
+			v.fail(w, 400, "Throttling.User", "Request was denied due to user flow control.")
 		}
 		return
 	}
@@ -455,6 +468,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"a world with existing repositories": {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
 		"list items name the destination":    {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
 		"facts spelled otherwise":            {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
+		"a gateway that throttles":           {variant: vendorVariant{throttleEvery: 29}},
 	}
 }
 
@@ -488,6 +502,13 @@ func TestAnIndependentImplementationPassesInEveryVariant(t *testing.T) {
 			code, out, rep := conformRun(t, args...)
 			if code != 0 || len(rep.Failed) != 0 {
 				t.Errorf("exit %d, failed %v: an honest implementation must pass\n%s", code, rep.Failed, out)
+			}
+			throttled := 0
+			for _, s := range rep.Specs {
+				throttled += s.Throttled
+			}
+			if (c.variant.throttleEvery > 0) != (throttled > 0) {
+				t.Errorf("the JSON report counts %d throttled requests; the variant throttles every %d", throttled, c.variant.throttleEvery)
 			}
 		})
 	}
