@@ -14,6 +14,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -523,6 +524,30 @@ func (r *Response) ResultTrue() bool { return string(r.Result) == "true" }
 // reference's "false: creation failed" (AddSnapshotRepo) and "false: the
 // deletion failed" (DeleteSnapshotRepo).
 func (r *Response) ResultFalse() bool { return string(r.Result) == "false" }
+
+// DotSegmentRedirect reports whether r is an HTTP layer's answer to a path
+// that is not in canonical form: the request's path, as sent, holds a "."
+// or ".." segment, and r redirects (3xx) on the same server to that path
+// with its dot segments removed (RFC 3986, section 5.2.4) — as net/http's
+// ServeMux and many proxies answer before any API handler runs. The request
+// was not served. A percent-encoded slash is no delimiter, so "%2F..%2F"
+// is no dot segment; a Location naming a host, or another path, is no such
+// redirect.
+func (r *Response) DotSegmentRedirect() bool {
+	if r.Status < 300 || r.Status > 399 || r.Request == nil {
+		return false
+	}
+	loc, err := url.Parse(r.Header.Get("Location"))
+	if err != nil || loc.Scheme != "" || loc.Host != "" || !strings.HasPrefix(loc.Path, "/") {
+		return false
+	}
+	sent, _, _ := strings.Cut(r.Request.Path, "?")
+	dots := false
+	for _, seg := range strings.Split(sent, "/") {
+		dots = dots || seg == "." || seg == ".."
+	}
+	return dots && strings.TrimSuffix(loc.EscapedPath(), "/") == strings.TrimSuffix(path.Clean(sent), "/")
+}
 
 // Excerpt is the first n bytes of the body, for messages, control bytes
 // escaped.

@@ -151,7 +151,15 @@ func wantRefused(code string) string {
 // refusedProblems is every way resp falls short of a refusal. A code is
 // demanded only where one is documented; without one, the reference's
 // Result false is a refusal too.
+//
+// Where no code is demanded, an HTTP layer's redirect of a path holding a
+// dot segment to its clean form (net/http's ServeMux does this before any
+// handler runs) is a refusal too: the request as sent was not served, and
+// the suite follows no redirect (apiclient.Response.DotSegmentRedirect).
 func refusedProblems(resp *apiclient.Response, code string) problems {
+	if code == "" && resp.DotSegmentRedirect() {
+		return nil
+	}
 	if code == "" && resp.Status == 200 {
 		if declined(resp) {
 			return requestIDProblems(resp)

@@ -324,8 +324,12 @@ func (e *env) newSequencer() *sequencer {
 }
 
 // requestID checks resp's RequestId: present, printable, bounded, and
-// never answered before in this spec, over any connection.
+// never answered before in this spec, over any connection. An HTTP
+// layer's redirect of a dot-segment path carries none: no API answered.
 func (q *sequencer) requestID(resp *apiclient.Response, at string) string {
+	if resp.DotSegmentRedirect() {
+		return ""
+	}
 	id := resp.RequestID
 	if p := requestIDProblems(resp); len(p) > 0 {
 		return strings.Join(p, "; ")

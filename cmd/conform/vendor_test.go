@@ -72,6 +72,7 @@ type vendorVariant struct {
 	itemNamesDestination   bool          // a list item's instanceId is the destination, not the source
 	factsSpelledOtherwise  bool          // DescribeInstance: esVersion as major.minor.patch, status capitalised
 	throttleEvery          int64         // every Nth request is flow-controlled (400 Throttling.User, or 429 with Retry-After), as a gateway does
+	standardMux            bool          // routed by net/http's ServeMux, which redirects a path holding ".." to its clean form before any handler runs
 
 	// Faults, not choices: a variant with one must fail.
 	forgetWorldRepos bool // starts empty, ignoring the world's repositories
@@ -198,6 +199,17 @@ var kernelDigits = regexp.MustCompile(`\d+(\.\d+)*`)
 func kernelOf(k string) [3]int { return vendorVersion(kernelDigits.FindString(k)) }
 
 var idPath = regexp.MustCompile(`^/openapi/instances/([^/]+)(/[a-z-]+)?$`)
+
+// handler is v as it is served: behind net/http's ServeMux in the variant
+// that routes with it.
+func (v *vendor) handler() http.Handler {
+	if !v.variant.standardMux {
+		return v
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", v)
+	return mux
+}
 
 func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	limit := int64(2 << 20)
@@ -469,6 +481,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"list items name the destination":    {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
 		"facts spelled otherwise":            {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
 		"a gateway that throttles":           {variant: vendorVariant{throttleEvery: 29}},
+		"routed by net/http's ServeMux":      {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
 	}
 }
 
@@ -493,7 +506,7 @@ func TestAnIndependentImplementationPassesInEveryVariant(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			w := builtinOr(t, c.world)
-			ts := httptest.NewServer(newVendor(w, c.variant))
+			ts := httptest.NewServer(newVendor(w, c.variant).handler())
 			defer ts.Close()
 			args := []string{"--endpoint", ts.URL, "--timeout", "5s", "--exhaustive"}
 			if c.world != "" {
