@@ -40,6 +40,7 @@ const (
 	EntryPlanned     = "conform:planned"     // dry run: the world has every case
 	EntrySettled     = "conform:settled"     // a list showed a write only after a while
 	EntryThrottled   = "conform:throttled"   // requests the endpoint throttled, sent again
+	EntryUnobserved  = "conform:unobserved"  // a check the implementation's answers could not show
 )
 
 // filteredOut is the reason of a spec the label filter left out.
@@ -66,6 +67,10 @@ type Spec struct {
 	// Throttled is how many of the spec's requests the endpoint throttled
 	// (429 or a Throttling code) and the suite sent again after a pause.
 	Throttled int `json:"throttled,omitempty"`
+	// Unobserved says, for each check the implementation's answers could
+	// not show (a destination that is not active, whose list it refuses,
+	// cannot show what a refused add left), what and why.
+	Unobserved []string `json:"unobserved,omitempty"`
 }
 
 // Requirement is one requirement's outcome over its specs.
@@ -179,6 +184,8 @@ func FromGinkgo(g types.Report, cat *catalogue.Catalogue, m Meta) *Run {
 			switch en.Name {
 			case EntrySettled:
 				spec.Settled = append(spec.Settled, en.Value.String())
+			case EntryUnobserved:
+				spec.Unobserved = append(spec.Unobserved, en.Value.String())
 			case EntryThrottled:
 				if n, ok := en.Value.GetRawValue().(int); ok {
 					spec.Throttled += n

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/snaprepo/conform/apiclient"
+	"github.com/snaprepo/conform/checks"
 	"github.com/snaprepo/conform/internal/terminal"
 	"github.com/snaprepo/conform/report"
 )
@@ -145,10 +146,24 @@ func count(list []string, s string) int {
 // reference source after a refusal. A leftover is RULE-NO-SIDE-EFFECT's
 // failure, whichever spec meets it: it is reported there once, and fails
 // the running spec only when that is RULE-NO-SIDE-EFFECT's own.
+//
+// A destination that is not active may refuse to be listed: the reference
+// documents no answer of ListSnapshotReposByInstanceId, and the platform
+// refuses a busy cluster other actions too. Then the answer cannot show a
+// leftover; the report says so (specs[].unobserved), and the spec does not
+// fail for what it could not see.
 func (e *env) expectNothingCreated(ctx context.Context, p pair, refusal *apiclient.Response) {
 	GinkgoHelper()
 	if !e.cfg.has(CapList) {
 		return
+	}
+	if d := e.cfg.World.Instance(p.Dest); d != nil && d.Status != checks.StatusActive {
+		resp := e.send(ctx, e.client, apiclient.List(p.Dest))
+		if resp.Status != 200 && len(refusedProblems(resp, "")) == 0 {
+			AddReportEntry(report.EntryUnobserved, fmt.Sprintf("whether the refused add left %s ← %s behind: ListSnapshotReposByInstanceId of %s (%s) is refused too (%d %s)",
+				p.Dest, p.Source, p.Dest, d.Status, resp.Status, terminal.Clip(orCode(resp), 80)))
+			return
+		}
 	}
 	// A list that shows writes late may still show an earlier spec's add of
 	// the same pair: a leftover is one still listed once the settle time

@@ -30,7 +30,8 @@ type runReport struct {
 		State string `json:"state"`
 	} `json:"requirements"`
 	Specs []struct {
-		Throttled int `json:"throttled"`
+		Throttled  int      `json:"throttled"`
+		Unobserved []string `json:"unobserved"`
 	} `json:"specs"`
 	// Exhaustive's field names are pinned by report's own tests.
 	Exhaustive *report.Exhaustive `json:"exhaustive"`

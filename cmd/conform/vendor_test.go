@@ -73,6 +73,7 @@ type vendorVariant struct {
 	factsSpelledOtherwise  bool          // DescribeInstance: esVersion as major.minor.patch, status capitalised
 	throttleEvery          int64         // every Nth request is flow-controlled (400 Throttling.User, or 429 with Retry-After), as a gateway does
 	standardMux            bool          // routed by net/http's ServeMux, which redirects a path holding ".." to its clean form before any handler runs
+	busyUnreadable         bool          // lists and alternatives of a destination that is not active are refused (InstanceActivating while activating, as its add and delete)
 
 	// Faults, not choices: a variant with one must fail.
 	forgetWorldRepos bool // starts empty, ignoring the world's repositories
@@ -281,6 +282,14 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.fail(w, 400, "InstanceNotFound", "The instanceId provided does not exist.")
 		return
 	}
+	if v.variant.busyUnreadable && dest.Status != "active" && (op == "GET /snapshot-repos" || op == "GET /alternative-snapshot-repos") {
+		if dest.Status == "activating" {
+			v.fail(w, 400, "InstanceActivating", "Instance is activating.")
+		} else {
+			v.fail(w, 400, "InstanceStatusNotSupportCurrentAction", "The cluster is running tasks or in an error status. Try again later.")
+		}
+		return
+	}
 	switch op {
 	case "GET ":
 		version, status := dest.Version.Raw, string(dest.Status)
@@ -462,26 +471,27 @@ type vendorChoice struct {
 // reference server does not.
 func vendorChoices(t *testing.T) map[string]vendorChoice {
 	return map[string]vendorChoice{
-		"as written":                         {opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "OK-REQUEST-ID", "ERR-INSTANCE-INACTIVE", "ERR-UNKNOWN-PATH"}},
-		"refuses an inactive source":         {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
-		"a repeated add is a 409":            {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
-		"deleting what is not there is 200":  {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
-		"an unknown key is 400":              {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
-		"a huge body is 400":                 {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
-		"an unknown path is 405":             {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
-		"messages echo the IDs sent":         {variant: vendorVariant{echoInput: true}, opens: []string{"AUTH-TENANT"}},
-		"refusals are 200 with Result false": {variant: vendorVariant{resultFalse: true}, opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "ERR-INSTANCE-INACTIVE", "OK-DELETED", "OK-REPEAT", "STATE-MODEL"}},
-		"lists show writes 300 ms late":      {variant: vendorVariant{listLag: 300 * time.Millisecond}, opens: []string{"OK-LISTED", "OK-REPEAT", "OK-DELETED", "OK-ALTERNATIVES", "ROB-CONCURRENT", "STATE-MODEL"}},
-		"another region has its own code":    {variant: vendorVariant{otherRegionCode: true}, opens: []string{"ERR-INSTANCE-NOT-FOUND"}},
-		"alternatives offer active sources":  {variant: vendorVariant{alternativesActiveOnly: true}, opens: []string{"OK-ALTERNATIVES"}},
-		"no body limit":                      {variant: vendorVariant{noBodyLimit: true}, opens: []string{"ROB-BODY-LIMIT"}},
-		"odd content types are 415":          {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
-		"an unsigned request is 403":         {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
-		"a world with existing repositories": {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
-		"list items name the destination":    {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
-		"facts spelled otherwise":            {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
-		"a gateway that throttles":           {variant: vendorVariant{throttleEvery: 29}},
-		"routed by net/http's ServeMux":      {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
+		"as written":                              {opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "OK-REQUEST-ID", "ERR-INSTANCE-INACTIVE", "ERR-UNKNOWN-PATH"}},
+		"refuses an inactive source":              {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
+		"a repeated add is a 409":                 {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
+		"deleting what is not there is 200":       {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"an unknown key is 400":                   {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
+		"a huge body is 400":                      {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"an unknown path is 405":                  {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
+		"messages echo the IDs sent":              {variant: vendorVariant{echoInput: true}, opens: []string{"AUTH-TENANT"}},
+		"refusals are 200 with Result false":      {variant: vendorVariant{resultFalse: true}, opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "ERR-INSTANCE-INACTIVE", "OK-DELETED", "OK-REPEAT", "STATE-MODEL"}},
+		"lists show writes 300 ms late":           {variant: vendorVariant{listLag: 300 * time.Millisecond}, opens: []string{"OK-LISTED", "OK-REPEAT", "OK-DELETED", "OK-ALTERNATIVES", "ROB-CONCURRENT", "STATE-MODEL"}},
+		"another region has its own code":         {variant: vendorVariant{otherRegionCode: true}, opens: []string{"ERR-INSTANCE-NOT-FOUND"}},
+		"alternatives offer active sources":       {variant: vendorVariant{alternativesActiveOnly: true}, opens: []string{"OK-ALTERNATIVES"}},
+		"no body limit":                           {variant: vendorVariant{noBodyLimit: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"odd content types are 415":               {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
+		"an unsigned request is 403":              {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
+		"a world with existing repositories":      {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
+		"list items name the destination":         {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
+		"facts spelled otherwise":                 {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
+		"a gateway that throttles":                {variant: vendorVariant{throttleEvery: 29}},
+		"routed by net/http's ServeMux":           {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
+		"a destination not active cannot be read": {variant: vendorVariant{busyUnreadable: true}, opens: []string{"RULE-NO-SIDE-EFFECT", "ERR-INSTANCE-INACTIVE"}},
 	}
 }
 
@@ -516,12 +526,17 @@ func TestAnIndependentImplementationPassesInEveryVariant(t *testing.T) {
 			if code != 0 || len(rep.Failed) != 0 {
 				t.Errorf("exit %d, failed %v: an honest implementation must pass\n%s", code, rep.Failed, out)
 			}
-			throttled := 0
+			throttled, unobserved := 0, []string(nil)
 			for _, s := range rep.Specs {
 				throttled += s.Throttled
+				unobserved = append(unobserved, s.Unobserved...)
 			}
 			if (c.variant.throttleEvery > 0) != (throttled > 0) {
 				t.Errorf("the JSON report counts %d throttled requests; the variant throttles every %d", throttled, c.variant.throttleEvery)
+			}
+			// What a refused list hid is said, and only where a list was refused.
+			if c.variant.busyUnreadable != (len(unobserved) > 0) {
+				t.Errorf("the JSON report says these went unseen: %q; the variant refuses lists of busy destinations: %v", unobserved, c.variant.busyUnreadable)
 			}
 		})
 	}
