@@ -73,6 +73,9 @@ type vendorVariant struct {
 	factsSpelledOtherwise  bool          // DescribeInstance: esVersion as major.minor.patch, status capitalised
 	throttleEvery          int64         // every Nth request is flow-controlled (400 Throttling.User, or 429 with Retry-After), as a gateway does
 	standardMux            bool          // routed by net/http's ServeMux, which redirects a path holding ".." to its clean form before any handler runs
+	missingSourceNotFound  bool          // a missing (or another account's) source: InstanceNotFound, read as "the instanceId provided does not exist"
+	checksActionHeaders    bool          // x-acs-action must name the operation of the path and x-acs-version be 2017-06-13, when sent
+	latency                time.Duration // every answer this late, as across a network
 	busyUnreadable         bool          // lists and alternatives of a destination that is not active are refused (InstanceActivating while activating, as its add and delete)
 
 	// Faults, not choices: a variant with one must fail.
@@ -249,6 +252,25 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, _, _ := v.w.KeyOwner(keyID)
+	if v.variant.latency > 0 {
+		time.Sleep(v.variant.latency)
+	}
+	if v.variant.checksActionHeaders {
+		if ver := r.Header.Get("x-acs-version"); ver != "" && ver != "2017-06-13" {
+			v.fail(w, 400, "InvalidVersion", "bad version "+ver)
+			return
+		}
+		if act := r.Header.Get("x-acs-action"); act != "" {
+			want := map[string]string{"GET /openapi/instances": "ListInstance", "GET /openapi/regions": "DescribeRegions"}[r.Method+" "+r.URL.Path]
+			if m := idPath.FindStringSubmatch(r.URL.EscapedPath()); m != nil {
+				want = map[string]string{"GET ": "DescribeInstance", "POST /snapshot-repos": "AddSnapshotRepo", "GET /snapshot-repos": "ListSnapshotReposByInstanceId", "DELETE /snapshot-repos": "DeleteSnapshotRepo", "GET /alternative-snapshot-repos": "ListAlternativeSnapshotRepos"}[r.Method+" "+m[2]]
+			}
+			if want != "" && act != want {
+				v.fail(w, 400, "InvalidAction", "action "+act+" is not "+want)
+				return
+			}
+		}
+	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /openapi/instances":
 		v.listInstances(w, r, account)
@@ -402,6 +424,10 @@ func (v *vendor) add(w http.ResponseWriter, r *http.Request, account, destID str
 				why = fmt.Sprintf("The source instance %s does not exist.", src)
 			}
 		}
+		if v.variant.missingSourceNotFound && strings.HasPrefix(why, "no such source") {
+			v.fail(w, 400, "InstanceNotFound", "The instanceId provided does not exist.")
+			return
+		}
 		v.refuse(w, "Vendor.Refused", why)
 		return
 	}
@@ -491,6 +517,9 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"facts spelled otherwise":                 {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
 		"a gateway that throttles":                {variant: vendorVariant{throttleEvery: 29}},
 		"routed by net/http's ServeMux":           {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
+		"a missing source is InstanceNotFound":    {variant: vendorVariant{missingSourceNotFound: true}, opens: []string{"RULE-SOURCE-EXISTS", "AUTH-TENANT"}},
+		"x-acs-action and x-acs-version checked":  {variant: vendorVariant{checksActionHeaders: true}},
+		"answers 10 ms late":                      {variant: vendorVariant{latency: 10 * time.Millisecond}},
 		"a destination not active cannot be read": {variant: vendorVariant{busyUnreadable: true}, opens: []string{"RULE-NO-SIDE-EFFECT", "ERR-INSTANCE-INACTIVE"}},
 	}
 }
