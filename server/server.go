@@ -56,16 +56,20 @@ type PlantedFault struct {
 	// Name is what Options.Faults and conform serve --fault take.
 	Name string
 	// Breaks says what it gets wrong; Catches is the requirement whose
-	// spec fails when conform run meets it, and Only that no other does.
-	Breaks, Catches string
-	Only            bool
+	// spec fails when conform run meets it, Only that no other does, and
+	// Exhaustive that it takes conform run --exhaustive to meet it.
+	Breaks, Catches  string
+	Only, Exhaustive bool
+	// CaughtBy is Catches as conform serve --faults prints it: with " only"
+	// or " with --exhaustive" where those hold.
+	CaughtBy string
 }
 
 // PlantedFaults lists every planted fault.
 func PlantedFaults() []PlantedFault {
 	var out []PlantedFault
 	for _, p := range refserver.Planted() {
-		out = append(out, PlantedFault{Name: p.Name, Breaks: p.Breaks, Catches: p.Catches, Only: p.Only})
+		out = append(out, PlantedFault{Name: p.Name, Breaks: p.Breaks, Catches: p.Catches, Only: p.Only, Exhaustive: p.Exhaustive, CaughtBy: p.CaughtBy()})
 	}
 	return out
 }

@@ -190,17 +190,18 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 	// Every planted fault (refserver.Planted, the one list), and the
 	// faithful server, which must pass.
 	type row struct {
-		name  string
-		fault refserver.Faults
-		want  string
+		name       string
+		fault      refserver.Faults
+		want       string
+		exhaustive bool
 	}
-	faults := []row{{"none: the faithful server", refserver.Faults{}, ""}}
+	faults := []row{{"none: the faithful server", refserver.Faults{}, "", false}}
 	for _, p := range refserver.Planted() {
 		want := p.Catches
 		if p.Only {
 			want += " only"
 		}
-		faults = append(faults, row{p.Name + ": " + p.Breaks, p.With(), want})
+		faults = append(faults, row{p.Name + ": " + p.Breaks, p.With(), want, p.Exhaustive})
 	}
 	var mu sync.Mutex
 	table := map[string]string{}
@@ -222,6 +223,9 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 					// catches it is the claim. The faithful server and the
 					// "only" faults run whole, to show nothing else fails.
 					args = append(args, "--label-filter", f.want)
+				}
+				if f.exhaustive {
+					args = append(args, "--exhaustive")
 				}
 				code, out, rep := conformRun(t, args...)
 				mu.Lock()

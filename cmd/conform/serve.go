@@ -97,11 +97,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.listFaults {
 		for _, f := range server.PlantedFaults() {
-			only := ""
-			if f.Only {
-				only = " only"
-			}
-			fmt.Fprintf(stdout, "%-26s %s (caught by %s%s)\n", f.Name, f.Breaks, f.Catches, only)
+			fmt.Fprintf(stdout, "%-26s %s (caught by %s)\n", f.Name, f.Breaks, f.CaughtBy)
 		}
 		return exitOK
 	}

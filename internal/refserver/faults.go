@@ -84,6 +84,7 @@ type Faults struct {
 	DeleteWhileActivating  bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
 	SortlessROAQuery       bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
 	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
+	KernelRuleAnyEdition   bool `fault:"applies the 6.7.0 kernel rule to every edition, not only to two Standard Edition instances" catches:"OK-CREATED exhaustive"`
 }
 
 // seedRepos is the world's repositories the server starts from.
@@ -351,7 +352,7 @@ func farKernels() (dest, source *checks.Kernel) {
 // verdict is the rules' own, on other facts. skipKernel leaves the kernel
 // rule unchecked for one request (the form body's fault).
 func (f *Faults) plantFacts(dest *checks.Instance, destID, srcID string, src *checks.Instance, skipKernel bool) (*checks.Instance, string, *checks.Instance) {
-	if plants := f.IgnoreRegion || f.IgnoreKernel || skipKernel || f.StringVersions; plants && dest != nil && src != nil {
+	if plants := f.IgnoreRegion || f.IgnoreKernel || skipKernel || f.StringVersions || f.KernelRuleAnyEdition; plants && dest != nil && src != nil {
 		// Copies only when a fault plants a fact: a faithful server's hot
 		// path hands the rules the world's own instances.
 		d, c := *dest, *src
@@ -360,6 +361,9 @@ func (f *Faults) plantFacts(dest *checks.Instance, destID, srcID string, src *ch
 		}
 		if f.IgnoreKernel || skipKernel {
 			d.Kernel, c.Kernel = farKernels()
+		}
+		if f.KernelRuleAnyEdition {
+			d.Edition, c.Edition = checks.EditionStandard, checks.EditionStandard
 		}
 		if f.StringVersions {
 			// Where the strings' order and the numbers' disagree, the

@@ -16,10 +16,24 @@ type PlantedFault struct {
 	// Breaks says what the fault gets wrong.
 	Breaks string
 	// Catches is the requirement that fails when it is planted; with
-	// Only, it alone fails.
-	Catches string
-	Only    bool
-	field   int
+	// Only, it alone fails; with Exhaustive, it fails in conform run
+	// --exhaustive (the fault shows only on pairs no fixed spec sends).
+	Catches    string
+	Only       bool
+	Exhaustive bool
+	field      int
+}
+
+// CaughtBy is Catches as conform serve --faults and README write it:
+// "RULE-X", "RULE-X only" or "RULE-X with --exhaustive".
+func (p PlantedFault) CaughtBy() string {
+	switch {
+	case p.Only:
+		return p.Catches + " only"
+	case p.Exhaustive:
+		return p.Catches + " with --exhaustive"
+	}
+	return p.Catches
 }
 
 // Planted lists every planted fault, in the order Faults declares them: the
@@ -31,7 +45,8 @@ func Planted() []PlantedFault {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		catches, only := strings.CutSuffix(f.Tag.Get("catches"), " only")
-		out = append(out, PlantedFault{Name: kebab(f.Name), Breaks: f.Tag.Get("fault"), Catches: catches, Only: only, field: i})
+		catches, exhaustive := strings.CutSuffix(catches, " exhaustive")
+		out = append(out, PlantedFault{Name: kebab(f.Name), Breaks: f.Tag.Get("fault"), Catches: catches, Only: only, Exhaustive: exhaustive, field: i})
 	}
 	return out
 }
