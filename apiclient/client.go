@@ -481,6 +481,28 @@ func (r *Response) ListedInstances() ([]ListedInstance, error) {
 	return resultList[ListedInstance](r, "instances")
 }
 
+// TotalCount reads a ListInstance answer's Headers.X-Total-Count (the
+// reference's sample and the SDK models carry the total there): the total,
+// and whether the answer holds one. A total that is not a whole number is
+// an error.
+func (r *Response) TotalCount() (int, bool, error) {
+	var body struct {
+		Headers map[string]json.RawMessage `json:"Headers"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		return 0, false, fmt.Errorf("the answer is not a JSON object: %w", err)
+	}
+	raw, ok := body.Headers["X-Total-Count"]
+	if !ok {
+		return 0, false, nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
+		return 0, true, fmt.Errorf("Headers.X-Total-Count is %s, not a count", terminal.Clip(string(raw), 40))
+	}
+	return n, true, nil
+}
+
 // RegionIDs reads a DescribeRegions answer's Result: each region's ID.
 func (r *Response) RegionIDs() ([]string, error) {
 	regions, err := resultList[struct {

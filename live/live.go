@@ -376,7 +376,9 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 		var resp struct {
 			RequestID string `json:"RequestId"`
 			Headers   struct {
-				XTotalCount int `json:"X-Total-Count"`
+				// X-Total-Count is the reference's total; an
+				// implementation that leaves it out is paged to a short page.
+				XTotalCount *int `json:"X-Total-Count"`
 			} `json:"Headers"`
 			Result []struct {
 				InstanceID    string                   `json:"instanceId"`
@@ -412,7 +414,7 @@ func (p *Platform) ListInstances(region string) ([]Described, error) {
 			}
 			out = append(out, *d)
 		}
-		if len(resp.Result) < pageSize || len(out) >= resp.Headers.XTotalCount {
+		if total := resp.Headers.XTotalCount; len(resp.Result) < pageSize || (total != nil && len(out) >= *total) {
 			return out, nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,6 +108,35 @@ func TestListInstancesReadsEveryPage(t *testing.T) {
 	}
 	if len(got) != 250 || len(seen) != 250 {
 		t.Errorf("%d instances read, %d distinct; want 250", len(got), len(seen))
+	}
+}
+
+// An implementation that leaves Headers.X-Total-Count out is paged until a
+// short page: every instance read, none lost to a missing total.
+func TestListInstancesWithoutATotalReadsEveryPage(t *testing.T) {
+	const n = 250
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+		var items []string
+		for i := (page - 1) * size; i < min(page*size, n); i++ {
+			items = append(items, fmt.Sprintf(`{"instanceId":"es-cn-%04d","esVersion":"7.10_with_X-Pack","status":"active"}`, i))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"RequestId":"R%d","Result":[%s]}`, page, strings.Join(items, ","))
+	}))
+	defer ts.Close()
+	p := live.New(live.Options{
+		Credentials: acs.Credentials{AccessKeyID: "LTAI5tExample", AccessKeySecret: "s"},
+		Endpoints:   map[string]string{"cn-hangzhou": ts.URL},
+		Timeout:     2 * time.Second,
+	})
+	got, err := p.ListInstances("cn-hangzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Errorf("%d instances read without X-Total-Count, want %d", len(got), n)
 	}
 }
 

@@ -589,6 +589,14 @@ func (e *env) instancesStep(st step) (*apiclient.Request, func(*apiclient.Respon
 		if len(listed) != want {
 			return fmt.Sprintf("ListInstance page %d of size %d lists %d instances; the caller has %d in %s, so that page holds %d", page, size, len(listed), len(mine), e.cfg.Region, want)
 		}
+		// The total callers page by: where the answer gives one, it is the
+		// caller's count (leaving it out is the implementation's choice).
+		switch total, given, err := resp.TotalCount(); {
+		case err != nil:
+			return fmt.Sprintf("ListInstance page %d of size %d: %v", page, size, err)
+		case given && total != len(mine):
+			return fmt.Sprintf("ListInstance page %d of size %d says Headers.X-Total-Count %d; the caller has %d instances in %s", page, size, total, len(mine), e.cfg.Region)
+		}
 		return ""
 	}, false
 }

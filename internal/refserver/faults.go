@@ -84,6 +84,7 @@ type Faults struct {
 	DeleteWhileActivating  bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
 	SortlessROAQuery       bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
 	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
+	ListInstanceTotalAll   bool `fault:"ListInstance's Headers.X-Total-Count counts every instance the server holds, not the caller's of the region" catches:"STATE-MODEL"`
 	KernelRuleAnyEdition   bool `fault:"applies the 6.7.0 kernel rule to every edition, not only to two Standard Edition instances" catches:"OK-CREATED exhaustive"`
 }
 

@@ -440,6 +440,9 @@ func (s *Server) listInstances(x *exchange) {
 	for _, i := range mine[from:to] {
 		result = append(result, describe(&s.w().Instances[i]))
 	}
+	if s.cfg.Faults.ListInstanceTotalAll {
+		total = len(s.w().Instances)
+	}
 	s.write(x, 200, struct {
 		RequestID string `json:"RequestId"`
 		Headers   struct {

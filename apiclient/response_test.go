@@ -75,3 +75,25 @@ func TestOtherRedirectsAreNotTheCleanPath(t *testing.T) {
 		}
 	}
 }
+
+// Headers.X-Total-Count is read where given, absent is no error, and a
+// total that is no count is one.
+func TestTotalCount(t *testing.T) {
+	for _, c := range []struct {
+		body        string
+		n           int
+		given, fail bool
+	}{
+		{`{"Headers":{"X-Total-Count":16},"Result":[]}`, 16, true, false},
+		{`{"Result":[]}`, 0, false, false},
+		{`{"Headers":{},"Result":[]}`, 0, false, false},
+		{`{"Headers":{"X-Total-Count":"16"}}`, 0, true, true},
+		{`{"Headers":{"X-Total-Count":-1}}`, 0, true, true},
+		{`[1]`, 0, false, true},
+	} {
+		n, given, err := (&Response{Body: []byte(c.body)}).TotalCount()
+		if n != c.n || given != c.given || (err != nil) != c.fail {
+			t.Errorf("%s: %d %v %v, want %d %v, error %v", c.body, n, given, err, c.n, c.given, c.fail)
+		}
+	}
+}
