@@ -130,6 +130,10 @@ func (e *env) authSpecs() {
 			Entry("nonce used twice, ROA 1.0 as darabonba sends it", apiclient.SignDarabonbaV2, time.Duration(0)),
 		)
 
+		// Add and delete document InstanceNotFound; reads document no error,
+		// so a read of another account's destination must only be answered
+		// as a read of one that does not exist (a refusal, or an empty list):
+		// an answer that differs tells the caller it exists.
 		e.it("AUTH-TENANT", "another account's destination is InstanceNotFound, like one that does not exist", func(ctx SpecContext) {
 			theirs := use(e.cases.otherAccountDest())
 			missing := use(e.cases.missingDest())
@@ -141,14 +145,24 @@ func (e *env) authSpecs() {
 			if diff := indistinguishable(got, ref, []string{theirs.Dest, theirs.Source}, []string{missing.Dest, missing.Source}); diff != "" {
 				fail(fmt.Sprintf("[%s] another account's destination is answered unlike a missing one (%s)\ntheirs: %s\nmissing: %s", ids(), diff, got, ref))
 			}
+			var reads []func(string) *apiclient.Request
 			if e.cfg.has(CapDescribe) {
-				expectError(e.send(ctx, e.client, apiclient.Describe(theirs.Dest)), nf.Status, nf.Code, nf.Message)
+				reads = append(reads, apiclient.Describe)
 			}
 			if e.cfg.has(CapList) {
-				expectError(e.send(ctx, e.client, apiclient.List(theirs.Dest)), nf.Status, nf.Code, nf.Message)
+				reads = append(reads, apiclient.List)
 			}
 			if e.cfg.has(CapAlternatives) {
-				expectError(e.send(ctx, e.client, apiclient.Alternatives(theirs.Dest, true)), nf.Status, nf.Code, nf.Message)
+				reads = append(reads, func(id string) *apiclient.Request { return apiclient.Alternatives(id, true) })
+			}
+			for _, read := range reads {
+				r := read(theirs.Dest)
+				got := e.send(ctx, e.client, r)
+				unseenReadProblems(got, r).check(got, wantUnseenRead)
+				ref := e.send(ctx, e.client, read(missing.Dest))
+				if diff := indistinguishable(got, ref, []string{theirs.Dest}, []string{missing.Dest}); diff != "" {
+					fail(fmt.Sprintf("[%s] %s of another account's destination is answered unlike one of a destination that does not exist (%s): it reveals that it exists\ntheirs: %s\nmissing: %s", ids(), r.Action, diff, got, ref))
+				}
 			}
 			if e.cfg.has(CapDelete) {
 				expectError(e.send(ctx, e.client, apiclient.Delete(theirs.Dest, theirs.Source)), nf.Status, nf.Code, nf.Message)

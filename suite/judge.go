@@ -176,6 +176,23 @@ func refusedProblems(resp *apiclient.Response, code string) problems {
 	return p
 }
 
+// unseenReadProblems is every way resp falls short of an answer to a read
+// — DescribeInstance, ListSnapshotReposByInstanceId or
+// ListAlternativeSnapshotRepos — of an instance the caller cannot see (none
+// of the world, another account's, an ID no instance has). The reference
+// documents InstanceNotFound for AddSnapshotRepo and DeleteSnapshotRepo
+// only: a read may be refused with any 4xx envelope, and a list may be
+// empty. That another account's instance is answered as one that does not
+// exist is AUTH-TENANT's comparison, not this.
+func unseenReadProblems(resp *apiclient.Response, r *apiclient.Request) problems {
+	if r.Action != "DescribeInstance" && resp.Status == 200 && strings.TrimSpace(string(resp.Result)) == "[]" {
+		return requestIDProblems(resp)
+	}
+	return refusedProblems(resp, "")
+}
+
+const wantUnseenRead = "a refusal (a 4xx error envelope), or for a list an empty one"
+
 // answeredProblems is every way resp falls short of an answer where the
 // outcome is open: success, or a refusal as refusedProblems reads one.
 func answeredProblems(resp *apiclient.Response) problems {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -642,9 +643,10 @@ func (e *env) listCheck(d *checks.Instance, m *model) func(*apiclient.Response) 
 
 // hostileRequest is a stepHostile: an input no instance has, or an
 // instance the caller cannot see. The documented InstanceNotFound is
-// demanded where the destination is unknown or another account's; any
-// refusal elsewhere; never a 5xx or a hang; nothing changes (the lists
-// after it are checked).
+// demanded where an add or a delete names a destination that is unknown or
+// another account's; a read of one is refused or, for a list, empty (the
+// reference documents no error for reads); any refusal elsewhere; never a
+// 5xx or a hang; nothing changes (the lists after it are checked).
 func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclient.Request, func(*apiclient.Response) string, bool) {
 	in := hostileInputs[st.hostile]
 	refused := func(what string) func(*apiclient.Response) string {
@@ -655,7 +657,18 @@ func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclie
 			return ""
 		}
 	}
-	notFound := func(what string) func(*apiclient.Response) string {
+	unseenRead := func(r *apiclient.Request, what string) func(*apiclient.Response) string {
+		return func(resp *apiclient.Response) string {
+			if p := unseenReadProblems(resp, r); len(p) > 0 {
+				return fmt.Sprintf("%s: want %s: %s", what, wantUnseenRead, strings.Join(p, "; "))
+			}
+			return ""
+		}
+	}
+	notFound := func(r *apiclient.Request, what string) func(*apiclient.Response) string {
+		if r.Method == http.MethodGet {
+			return unseenRead(r, what)
+		}
 		nf := apierror.InstanceNotFound
 		return func(resp *apiclient.Response) string {
 			if p := errorProblems(resp, nf.Status, nf.Code, nf.Message); len(p) > 0 {
@@ -692,14 +705,14 @@ func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclie
 		if st.alreadySet && e.cfg.has(CapDescribe) {
 			r = apiclient.Describe(in.value)
 		}
-		return r, refused(r.Action + " of an ID holding " + in.name), false
+		return r, unseenRead(r, r.Action+" of an ID holding "+in.name), false
 	case hostileUnknown:
 		r := anyOp(e.cases.unknownDest)
-		return r, notFound(r.Action + " of a destination no world holds"), false
+		return r, notFound(r, r.Action+" of a destination no world holds"), false
 	case hostileTheirs:
 		theirs := e.cases.otherAccountDest()
 		r := anyOp(theirs.Dest)
-		return r, notFound(r.Action + " of another account's destination " + theirs.Dest), false
+		return r, notFound(r, r.Action+" of another account's destination "+theirs.Dest), false
 	}
 	// hostileEmptyToken: an empty clientToken is no token; the delete is
 	// answered as one without it, or refused, and the model follows.

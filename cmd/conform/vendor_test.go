@@ -75,6 +75,7 @@ type vendorVariant struct {
 	standardMux            bool          // routed by net/http's ServeMux, which redirects a path holding ".." to its clean form before any handler runs
 	missingSourceNotFound  bool          // a missing (or another account's) source: InstanceNotFound, read as "the instanceId provided does not exist"
 	checksActionHeaders    bool          // x-acs-action must name the operation of the path and x-acs-version be 2017-06-13, when sent
+	unknownReadsEmpty      bool          // a list of an instance the caller cannot see is empty, its describe a refusal of the vendor's own code: reads document no InstanceNotFound
 	readsAnyRegion         bool          // the caller's instance in another region can be read (describe, lists); only writes are refused
 	latency                time.Duration // every answer this late, as across a network
 	busyUnreadable         bool          // lists and alternatives of a destination that is not active are refused (InstanceActivating while activating, as its add and delete)
@@ -302,6 +303,14 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		dest = nil
 	}
 	if dest == nil {
+		if v.variant.unknownReadsEmpty && r.Method == http.MethodGet {
+			if op == "GET " {
+				v.fail(w, 400, "Vendor.NoSuchInstance", "no such instance")
+			} else {
+				v.ok(w, []any{})
+			}
+			return
+		}
 		v.fail(w, 400, "InstanceNotFound", "The instanceId provided does not exist.")
 		return
 	}
@@ -498,31 +507,32 @@ type vendorChoice struct {
 // reference server does not.
 func vendorChoices(t *testing.T) map[string]vendorChoice {
 	return map[string]vendorChoice{
-		"as written":                              {opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "OK-REQUEST-ID", "ERR-INSTANCE-INACTIVE", "ERR-UNKNOWN-PATH"}},
-		"refuses an inactive source":              {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
-		"a repeated add is a 409":                 {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
-		"deleting what is not there is 200":       {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
-		"an unknown key is 400":                   {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
-		"a huge body is 400":                      {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
-		"an unknown path is 405":                  {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
-		"messages echo the IDs sent":              {variant: vendorVariant{echoInput: true}, opens: []string{"AUTH-TENANT"}},
-		"refusals are 200 with Result false":      {variant: vendorVariant{resultFalse: true}, opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "ERR-INSTANCE-INACTIVE", "OK-DELETED", "OK-REPEAT", "STATE-MODEL"}},
-		"lists show writes 300 ms late":           {variant: vendorVariant{listLag: 300 * time.Millisecond}, opens: []string{"OK-LISTED", "OK-REPEAT", "OK-DELETED", "OK-ALTERNATIVES", "ROB-CONCURRENT", "STATE-MODEL"}},
-		"another region has its own code":         {variant: vendorVariant{otherRegionCode: true}, opens: []string{"ERR-INSTANCE-NOT-FOUND"}},
-		"alternatives offer active sources":       {variant: vendorVariant{alternativesActiveOnly: true}, opens: []string{"OK-ALTERNATIVES"}},
-		"no body limit":                           {variant: vendorVariant{noBodyLimit: true}, opens: []string{"ROB-BODY-LIMIT"}},
-		"odd content types are 415":               {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
-		"an unsigned request is 403":              {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
-		"a world with existing repositories":      {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
-		"list items name the destination":         {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
-		"facts spelled otherwise":                 {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
-		"a gateway that throttles":                {variant: vendorVariant{throttleEvery: 29}},
-		"routed by net/http's ServeMux":           {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
-		"a missing source is InstanceNotFound":    {variant: vendorVariant{missingSourceNotFound: true}, opens: []string{"RULE-SOURCE-EXISTS", "AUTH-TENANT"}},
-		"x-acs-action and x-acs-version checked":  {variant: vendorVariant{checksActionHeaders: true}},
-		"another region's instance can be read":   {variant: vendorVariant{readsAnyRegion: true}},
-		"answers 10 ms late":                      {variant: vendorVariant{latency: 10 * time.Millisecond}},
-		"a destination not active cannot be read": {variant: vendorVariant{busyUnreadable: true}, opens: []string{"RULE-NO-SIDE-EFFECT", "ERR-INSTANCE-INACTIVE"}},
+		"as written":                                    {opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "OK-REQUEST-ID", "ERR-INSTANCE-INACTIVE", "ERR-UNKNOWN-PATH"}},
+		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
+		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
+		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"an unknown key is 400":                         {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
+		"a huge body is 400":                            {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"an unknown path is 405":                        {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
+		"messages echo the IDs sent":                    {variant: vendorVariant{echoInput: true}, opens: []string{"AUTH-TENANT"}},
+		"refusals are 200 with Result false":            {variant: vendorVariant{resultFalse: true}, opens: []string{"RULE-SAME-REGION", "RULE-SAME-ACCOUNT", "RULE-VERSION", "RULE-KERNEL-6.7", "RULE-DISTINCT", "RULE-SOURCE-EXISTS", "ERR-INSTANCE-INACTIVE", "OK-DELETED", "OK-REPEAT", "STATE-MODEL"}},
+		"lists show writes 300 ms late":                 {variant: vendorVariant{listLag: 300 * time.Millisecond}, opens: []string{"OK-LISTED", "OK-REPEAT", "OK-DELETED", "OK-ALTERNATIVES", "ROB-CONCURRENT", "STATE-MODEL"}},
+		"another region has its own code":               {variant: vendorVariant{otherRegionCode: true}, opens: []string{"ERR-INSTANCE-NOT-FOUND"}},
+		"alternatives offer active sources":             {variant: vendorVariant{alternativesActiveOnly: true}, opens: []string{"OK-ALTERNATIVES"}},
+		"no body limit":                                 {variant: vendorVariant{noBodyLimit: true}, opens: []string{"ROB-BODY-LIMIT"}},
+		"odd content types are 415":                     {variant: vendorVariant{strictContentType: true}, opens: []string{"ROB-NO-5XX"}},
+		"an unsigned request is 403":                    {variant: vendorVariant{unsignedIs403: true}, opens: []string{"AUTH-REQUIRED"}},
+		"a world with existing repositories":            {world: worldWithRepos(t), opens: []string{"STATE-MODEL", "OK-ALTERNATIVES"}},
+		"list items name the destination":               {variant: vendorVariant{itemNamesDestination: true}, opens: []string{"STATE-MODEL"}},
+		"facts spelled otherwise":                       {variant: vendorVariant{factsSpelledOtherwise: true}, opens: []string{"OK-DESCRIBE"}},
+		"a gateway that throttles":                      {variant: vendorVariant{throttleEvery: 29}},
+		"routed by net/http's ServeMux":                 {variant: vendorVariant{standardMux: true}, opens: []string{"ROB-NO-5XX", "STATE-MODEL"}},
+		"a missing source is InstanceNotFound":          {variant: vendorVariant{missingSourceNotFound: true}, opens: []string{"RULE-SOURCE-EXISTS", "AUTH-TENANT"}},
+		"x-acs-action and x-acs-version checked":        {variant: vendorVariant{checksActionHeaders: true}},
+		"reads of what the caller cannot see are empty": {variant: vendorVariant{unknownReadsEmpty: true}, opens: []string{"AUTH-TENANT", "STATE-MODEL"}},
+		"another region's instance can be read":         {variant: vendorVariant{readsAnyRegion: true}},
+		"answers 10 ms late":                            {variant: vendorVariant{latency: 10 * time.Millisecond}},
+		"a destination not active cannot be read":       {variant: vendorVariant{busyUnreadable: true}, opens: []string{"RULE-NO-SIDE-EFFECT", "ERR-INSTANCE-INACTIVE"}},
 	}
 }
 

@@ -66,7 +66,7 @@ type Faults struct {
 	EmptyClientToken5xx    bool `fault:"DeleteSnapshotRepo with an empty clientToken answers 500" catches:"ROB-NO-5XX"`
 	NonASCIIRepoPath5xx    bool `fault:"a repoPath that is not ASCII (CJK) answers 500" catches:"ROB-NO-5XX"`
 	BacktrackingRepoPath   bool `fault:"a pattern on repoPath backtracks without end on a letter run ending in a symbol: the request hangs" catches:"ROB-NO-5XX"`
-	ListUnknownEmpty       bool `fault:"ListSnapshotReposByInstanceId of an unknown destination answers 200 [] (another account's still gets InstanceNotFound: an existence oracle)" catches:"STATE-MODEL"`
+	ListUnknownEmpty       bool `fault:"ListSnapshotReposByInstanceId of an unknown destination answers 200 [] (another account's still gets InstanceNotFound: an existence oracle)" catches:"AUTH-TENANT"`
 	FormSkipsKernel        bool `fault:"the classic SDK's form body skips the 6.7.0 kernel rule" catches:"RULE-KERNEL-6.7"`
 	FormRefusalsOK         bool `fault:"the classic SDK's form body gets 200 Result true where a rule refuses (nothing is stored)" catches:"RULE-SAME-REGION"`
 	SnapWarehouseOfFirst   bool `fault:"every list item names the first source's snapWarehouse" catches:"STATE-MODEL"`
