@@ -77,6 +77,7 @@ type vendorVariant struct {
 	checksActionHeaders    bool          // x-acs-action must name the operation of the path and x-acs-version be 2017-06-13, when sent
 	unknownReadsEmpty      bool          // a list of an instance the caller cannot see is empty, its describe a refusal of the vendor's own code: reads document no InstanceNotFound
 	readsAnyRegion         bool          // the caller's instance in another region can be read (describe, lists); only writes are refused
+	closesConnections      bool          // Connection: close on every answer, as some proxies do
 	latency                time.Duration // every answer this late, as across a network
 	busyUnreadable         bool          // lists and alternatives of a destination that is not active are refused (InstanceActivating while activating, as its add and delete)
 
@@ -254,6 +255,9 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, _, _ := v.w.KeyOwner(keyID)
+	if v.variant.closesConnections {
+		w.Header().Set("Connection", "close")
+	}
 	if v.variant.latency > 0 {
 		time.Sleep(v.variant.latency)
 	}
@@ -531,6 +535,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"x-acs-action and x-acs-version checked":        {variant: vendorVariant{checksActionHeaders: true}},
 		"reads of what the caller cannot see are empty": {variant: vendorVariant{unknownReadsEmpty: true}, opens: []string{"AUTH-TENANT", "STATE-MODEL"}},
 		"another region's instance can be read":         {variant: vendorVariant{readsAnyRegion: true}},
+		"closes every connection":                       {variant: vendorVariant{closesConnections: true}},
 		"answers 10 ms late":                            {variant: vendorVariant{latency: 10 * time.Millisecond}},
 		"a destination not active cannot be read":       {variant: vendorVariant{busyUnreadable: true}, opens: []string{"RULE-NO-SIDE-EFFECT", "ERR-INSTANCE-INACTIVE"}},
 	}
