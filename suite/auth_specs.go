@@ -24,13 +24,17 @@ func (e *env) authSpecs() {
 			e.expectNothingCreated(ctx, p, resp)
 		})
 
-		e.table("AUTH-BAD-SIGNATURE", "a request signed with the wrong secret is refused with SignatureDoesNotMatch",
+		// The gateway answers SignatureDoesNotMatch and
+		// InvalidAccessKeyId.NotFound (conform serve does too), but no code is
+		// documented for these operations: any refusal that creates nothing
+		// passes.
+		e.table("AUTH-BAD-SIGNATURE", "a request signed with the wrong secret is refused and creates nothing",
 			func(ctx SpecContext, sig apiclient.Signature) {
 				p := use(e.cases.compatible())
 				wrong := *e.cfg.Credentials
 				wrong.AccessKeySecret += "-wrong"
 				resp := e.add(ctx, e.client.With(wrong, sig), apiclient.AddJSON(p.Dest, p.Source), p)
-				expectRefused(resp, apierror.SignatureDoesNotMatch.Code)
+				expectRefused(resp, "")
 				e.expectNothingCreated(ctx, p, resp)
 			},
 			Entry("ACS3-HMAC-SHA256", apiclient.SignV3),
@@ -73,10 +77,12 @@ func (e *env) authSpecs() {
 			}
 		}
 
-		e.it("AUTH-UNKNOWN-KEY", "an unknown AccessKeyId is refused with InvalidAccessKeyId.NotFound", func(ctx SpecContext) {
+		e.it("AUTH-UNKNOWN-KEY", "an unknown AccessKeyId is refused and creates nothing", func(ctx SpecContext) {
 			p := use(e.cases.compatible())
 			nobody := acs.Credentials{AccessKeyID: "LTAI5tConformNobody" + acs.NewNonce()[:6], AccessKeySecret: "nobody"}
-			expectRefused(e.add(ctx, e.client.With(nobody, e.cfg.Signature), apiclient.AddJSON(p.Dest, p.Source), p), apierror.UnknownAccessKey.Code)
+			resp := e.add(ctx, e.client.With(nobody, e.cfg.Signature), apiclient.AddJSON(p.Dest, p.Source), p)
+			expectRefused(resp, "")
+			e.expectNothingCreated(ctx, p, resp)
 		})
 
 		e.it("AUTH-V1", "ROA signature 1.0 as the classic SDK sends it (form body, Content-MD5, no nonce) is accepted", func(ctx SpecContext) {

@@ -59,6 +59,7 @@ type vendorVariant struct {
 	repeatIsConflict       bool          // a repeated add: 409 instead of success
 	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
 	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	ownAuthCodes           bool          // every failed verification 403 of its own code: the gateway's codes are not documented for these operations
 	bigBodyIs400           bool          // a huge body: 400 instead of 413
 	unknownPathIs405       bool          // an unknown path: 405 instead of 404
 	echoInput              bool          // refusals' Messages name the IDs the caller sent
@@ -250,6 +251,10 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status := f.Err.Status
 		if v.variant.unknownKeyIs400 && status == 404 {
 			status = 400
+		}
+		if v.variant.ownAuthCodes {
+			v.fail(w, 403, "Vendor.AuthFailed", "the request's signature does not verify")
+			return
 		}
 		v.fail(w, status, f.Err.Code, f.Err.Message)
 		return
@@ -515,6 +520,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
 		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
 		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"its own codes for failed signatures":           {variant: vendorVariant{ownAuthCodes: true}, opens: []string{"AUTH-BAD-SIGNATURE", "AUTH-UNKNOWN-KEY"}},
 		"an unknown key is 400":                         {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
 		"a huge body is 400":                            {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
 		"an unknown path is 405":                        {variant: vendorVariant{unknownPathIs405: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
