@@ -24,16 +24,17 @@ func (e *env) requestSpecs() {
 			}
 		})
 
-		e.table("REQ-BAD-BODY", "a wrong body gets 400 and an envelope, and creates nothing",
+		// The gateway answers a missing or malformed parameter with 400
+		// (MissingRepoPath, InvalidParameter; conform serve does too), but
+		// the reference documents no answer for it: any refusal that
+		// creates nothing passes.
+		e.table("REQ-BAD-BODY", "a wrong body is refused and creates nothing",
 			func(ctx SpecContext, contentType string, body func(source string) string) {
 				p := use(e.cases.compatible())
 				r := apiclient.AddJSON(p.Dest, p.Source)
 				r.ContentType, r.Body = contentType, []byte(body(p.Source))
 				resp := e.add(ctx, e.client, r, p)
 				expectRefused(resp, "")
-				if resp.Status != 400 {
-					fail("[" + ids() + "] expected HTTP 400 for a wrong body\n" + resp.String())
-				}
 				e.expectNothingCreated(ctx, p, resp)
 			},
 			Entry("no repoPath", "application/json", func(string) string { return `{"path":"es-cn-x"}` }),

@@ -59,6 +59,7 @@ type vendorVariant struct {
 	repeatIsConflict       bool          // a repeated add: 409 instead of success
 	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
 	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	badBodyIs422           bool          // a body without a usable repoPath: 422, not 400
 	ownAuthCodes           bool          // every failed verification 403 of its own code: the gateway's codes are not documented for these operations
 	bigBodyIs400           bool          // a huge body: 400 instead of 413
 	unknownPathIs405       bool          // an unknown path: 405 instead of 404
@@ -428,6 +429,10 @@ func (v *vendor) add(w http.ResponseWriter, r *http.Request, account, destID str
 		RepoPath *string `json:"repoPath"`
 	}
 	if json.Unmarshal(doc, &req) != nil || req.RepoPath == nil || *req.RepoPath == "" {
+		if v.variant.badBodyIs422 {
+			v.fail(w, http.StatusUnprocessableEntity, "Vendor.BadBody", "want {\"repoPath\": \"<instance id>\"}")
+			return
+		}
 		v.fail(w, 400, "Vendor.BadBody", "want {\"repoPath\": \"<instance id>\"}")
 		return
 	}
@@ -520,6 +525,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
 		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
 		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"a bad body is 422":                             {variant: vendorVariant{badBodyIs422: true}, opens: []string{"REQ-BAD-BODY"}},
 		"its own codes for failed signatures":           {variant: vendorVariant{ownAuthCodes: true}, opens: []string{"AUTH-BAD-SIGNATURE", "AUTH-UNKNOWN-KEY"}},
 		"an unknown key is 400":                         {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
 		"a huge body is 400":                            {variant: vendorVariant{bigBodyIs400: true}, opens: []string{"ROB-BODY-LIMIT"}},
