@@ -59,6 +59,7 @@ type vendorVariant struct {
 	repeatIsConflict       bool          // a repeated add: 409 instead of success
 	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
 	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	unknownPathIs400       bool          // an unknown path: 400 of a gateway's own code, not 404
 	badBodyIs422           bool          // a body without a usable repoPath: 422, not 400
 	ownAuthCodes           bool          // every failed verification 403 of its own code: the gateway's codes are not documented for these operations
 	bigBodyIs400           bool          // a huge body: 400 instead of 413
@@ -408,6 +409,10 @@ func (v *vendor) unknown(w http.ResponseWriter) {
 		v.fail(w, 405, "Vendor.MethodNotAllowed", "no such operation")
 		return
 	}
+	if v.variant.unknownPathIs400 {
+		v.fail(w, 400, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+		return
+	}
 	v.fail(w, 404, "Vendor.NoSuchOperation", "no such operation")
 }
 
@@ -525,6 +530,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
 		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
 		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"an unknown path is 400":                        {variant: vendorVariant{unknownPathIs400: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
 		"a bad body is 422":                             {variant: vendorVariant{badBodyIs422: true}, opens: []string{"REQ-BAD-BODY"}},
 		"its own codes for failed signatures":           {variant: vendorVariant{ownAuthCodes: true}, opens: []string{"AUTH-BAD-SIGNATURE", "AUTH-UNKNOWN-KEY"}},
 		"an unknown key is 400":                         {variant: vendorVariant{unknownKeyIs400: true}, opens: []string{"AUTH-UNKNOWN-KEY"}},
