@@ -552,7 +552,8 @@ func (e *env) stepRequest(st step, d, s *checks.Instance, m *model) (*apiclient.
 }
 
 // instancesStep is one page of ListInstance, its page and size drawn from
-// the step (size 1 to the reference's maximum of 100). The page must hold
+// the step (size 1 to the reference's maximum of 100; now and then the page
+// past the last, which may be empty or refused). The page must hold
 // exactly the caller's instances of this region it should — as many as the
 // page's place among them leaves (the order is open), each once, none of
 // another account or region, each with the world's esVersion.
@@ -569,6 +570,11 @@ func (e *env) instancesStep(st step) (*apiclient.Request, func(*apiclient.Respon
 	page := 1 + st.page%(pages+1) // one page past the last, now and then
 	want := min(size, max(0, len(mine)-(page-1)*size))
 	return apiclient.Instances(page, size), func(resp *apiclient.Response) string {
+		// A page past the last may be empty or refused: the reference
+		// does not say which.
+		if page > max(pages, 1) && resp.Status != 200 && len(refusedProblems(resp, "")) == 0 {
+			return ""
+		}
 		listed, err := resp.ListedInstances()
 		if resp.Status != 200 || err != nil {
 			return fmt.Sprintf("ListInstance page %d of size %d answered %d (%v), want 200 and a list of instances", page, size, resp.Status, err)

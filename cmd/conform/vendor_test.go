@@ -59,6 +59,7 @@ type vendorVariant struct {
 	repeatIsConflict       bool          // a repeated add: 409 instead of success
 	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
 	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	pastLastPageRefused    bool          // ListInstance of a page past the last: 400, not an empty page
 	unknownPathIs400       bool          // an unknown path: 400 of a gateway's own code, not 404
 	badBodyIs422           bool          // a body without a usable repoPath: 422, not 400
 	ownAuthCodes           bool          // every failed verification 403 of its own code: the gateway's codes are not documented for these operations
@@ -174,6 +175,10 @@ func (v *vendor) listInstances(w http.ResponseWriter, r *http.Request, account s
 		}
 	}
 	from := min((page-1)*size, len(mine))
+	if v.variant.pastLastPageRefused && page > 1 && from >= len(mine) {
+		v.fail(w, 400, "Vendor.NoSuchPage", "page is past the last")
+		return
+	}
 	v.ok(w, mine[from:min(from+size, len(mine))])
 }
 
@@ -530,6 +535,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
 		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
 		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"a page past the last is refused":               {variant: vendorVariant{pastLastPageRefused: true}, opens: []string{"STATE-MODEL"}},
 		"an unknown path is 400":                        {variant: vendorVariant{unknownPathIs400: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
 		"a bad body is 422":                             {variant: vendorVariant{badBodyIs422: true}, opens: []string{"REQ-BAD-BODY"}},
 		"its own codes for failed signatures":           {variant: vendorVariant{ownAuthCodes: true}, opens: []string{"AUTH-BAD-SIGNATURE", "AUTH-UNKNOWN-KEY"}},
