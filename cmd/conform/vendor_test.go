@@ -59,6 +59,7 @@ type vendorVariant struct {
 	repeatIsConflict       bool          // a repeated add: 409 instead of success
 	deleteMissingIsOK      bool          // deleting what is not there: success instead of 404
 	unknownKeyIs400        bool          // InvalidAccessKeyId.NotFound with 400, not 404
+	describesEverything    bool          // DescribeInstance with instanceCategory, extendConfigs (the kernel as aliVersion) and the sample's other fields
 	pastLastPageRefused    bool          // ListInstance of a page past the last: 400, not an empty page
 	unknownPathIs400       bool          // an unknown path: 400 of a gateway's own code, not 404
 	badBodyIs422           bool          // a body without a usable repoPath: 422, not 400
@@ -348,7 +349,24 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			status = strings.ToUpper(status[:1]) + status[1:]
 		}
-		v.ok(w, map[string]any{"instanceId": dest.ID, "esVersion": version, "status": status})
+		item := map[string]any{"instanceId": dest.ID, "esVersion": version, "status": status}
+		if v.variant.describesEverything {
+			// As the reference's sample: the edition as instanceCategory
+			// (x-pack is the Standard Edition), the kernel in extendConfigs.
+			category := string(dest.Edition)
+			if category == "standard" {
+				category = "x-pack"
+			}
+			item["instanceCategory"] = category
+			item["description"] = "vendor instance"
+			item["resourceGroupId"] = "rg-vendor"
+			configs := []map[string]string{}
+			if dest.Kernel != nil {
+				configs = append(configs, map[string]string{"configType": "aliVersion", "aliVersion": "ali" + dest.Kernel.String()})
+			}
+			item["extendConfigs"] = configs
+		}
+		v.ok(w, item)
 	case "GET /snapshot-repos":
 		v.mu.Lock()
 		items := []map[string]string{}
@@ -535,6 +553,7 @@ func vendorChoices(t *testing.T) map[string]vendorChoice {
 		"refuses an inactive source":                    {variant: vendorVariant{refuseInactiveSource: true}, opens: []string{"OK-ALTERNATIVES", "STATE-MODEL"}},
 		"a repeated add is a 409":                       {variant: vendorVariant{repeatIsConflict: true}, opens: []string{"OK-REPEAT", "STATE-MODEL"}},
 		"deleting what is not there is 200":             {variant: vendorVariant{deleteMissingIsOK: true}, opens: []string{"OK-DELETED", "SDK-NODE", "STATE-MODEL"}},
+		"describes every field of the sample":           {variant: vendorVariant{describesEverything: true}},
 		"a page past the last is refused":               {variant: vendorVariant{pastLastPageRefused: true}, opens: []string{"STATE-MODEL"}},
 		"an unknown path is 400":                        {variant: vendorVariant{unknownPathIs400: true}, opens: []string{"ERR-UNKNOWN-PATH"}},
 		"a bad body is 422":                             {variant: vendorVariant{badBodyIs422: true}, opens: []string{"REQ-BAD-BODY"}},
