@@ -92,8 +92,13 @@ func commandTable() []command {
 func usageText() string {
 	var b strings.Builder
 	b.WriteString("conform — checks, serves and tests the AddSnapshotRepo API of Alibaba Cloud Elasticsearch.\n\nUsage:\n")
+	// The first column as wide as its widest entry, and a space more.
+	width := 0
 	for _, c := range commandTable() {
-		fmt.Fprintf(&b, "  %-26s%s\n", strings.TrimSpace("conform "+c.name+" "+c.args), c.short)
+		width = max(width, len(strings.TrimSpace("conform "+c.name+" "+c.args))+2)
+	}
+	for _, c := range commandTable() {
+		fmt.Fprintf(&b, "  %-*s%s\n", width, strings.TrimSpace("conform "+c.name+" "+c.args), c.short)
 	}
 	b.WriteString(`
 Examples:
