@@ -199,3 +199,30 @@ func TestTheTestingGuideRunsAsWritten(t *testing.T) {
 		t.Error("no shell example ran")
 	}
 }
+
+// Every command of the top-level usage stands apart from its description,
+// in one column: "conform verify-oracle [flags]hold …" once ran together.
+func TestUsageColumnsStandApart(t *testing.T) {
+	col := -1
+	for _, c := range commandTable() {
+		name := strings.TrimSpace("conform " + c.name + " " + c.args)
+		var line string
+		for l := range strings.SplitSeq(usageText(), "\n") {
+			if strings.HasPrefix(l, "  "+name+" ") && strings.HasSuffix(l, c.short) {
+				line = l
+			}
+		}
+		if line == "" {
+			t.Errorf("usage has no line for %q that ends with its description, two spaces apart", name)
+			continue
+		}
+		at := len(line) - len(c.short)
+		if !strings.HasSuffix(line[:at], "  ") {
+			t.Errorf("usage line %q: the command runs into its description", line)
+		}
+		if col >= 0 && at != col {
+			t.Errorf("usage line %q: its description starts at column %d, the others at %d", line, at, col)
+		}
+		col = at
+	}
+}
