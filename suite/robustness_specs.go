@@ -91,6 +91,22 @@ func (e *env) robustnessSpecs() {
 			if e.cfg.has(CapDescribe) {
 				probes = append(probes, probe{"DescribeInstance of an unknown instance", apiclient.Describe(e.cases.unknownDest)})
 			}
+			// Query values that are no numbers or booleans, or out of any range.
+			if e.cfg.has(CapAlternatives) {
+				for _, v := range []string{"maybe", "", "TRUE"} {
+					r := apiclient.Alternatives(p.Dest, true)
+					r.Query.Set("alreadySetItems", v)
+					probes = append(probes, probe{fmt.Sprintf("ListAlternativeSnapshotRepos with alreadySetItems=%q", v), r})
+				}
+			}
+			if e.cfg.has(CapInstances) {
+				for _, q := range [][2]string{{"0", "0"}, {"1", "0"}, {"-1", "10"}, {"1", "101"}, {"abc", "10"}, {"1", "99999999999999999999"}, {"", ""}} {
+					r := apiclient.Instances(1, 10)
+					r.Query.Set("page", q[0])
+					r.Query.Set("size", q[1])
+					probes = append(probes, probe{fmt.Sprintf("ListInstance with page=%q size=%q", q[0], q[1]), r})
+				}
+			}
 			e.cleanup(p)
 			var failures []string
 			for _, pr := range probes {

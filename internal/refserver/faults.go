@@ -21,71 +21,72 @@ import (
 // requirement that fails ("… only": and no other). The zero value is the
 // faithful server; conform serve --fault NAME plants one (Planted).
 type Faults struct {
-	StringVersions         bool `fault:"compares esVersion strings instead of numbers" catches:"OK-OLDER-VERSION"`
-	IgnoreFormBody         bool `fault:"reads only JSON bodies: form body= is \"missing repoPath\"" catches:"REQ-FORM-BODY"`
-	ConstantRequestID      bool `fault:"answers the same RequestId every time" catches:"OK-REQUEST-ID"`
-	RefusalCreates         bool `fault:"refuses a pair but stores the repository anyway" catches:"RULE-NO-SIDE-EFFECT only"`
-	NotFoundAs404          bool `fault:"InstanceNotFound with HTTP 404 instead of 400" catches:"ERR-INSTANCE-NOT-FOUND"`
-	NoMessage              bool `fault:"error envelopes without Message" catches:"ERR-ENVELOPE"`
-	AcceptUnsigned         bool `fault:"serves a request with no Authorization as the first account" catches:"AUTH-REQUIRED"`
-	RevealOtherAccount     bool `fault:"another account's destination gets 403, not InstanceNotFound" catches:"AUTH-TENANT"`
-	HugeBody5xx            bool `fault:"a body over the limit gets 500" catches:"ROB-BODY-LIMIT"`
-	HangOnActivating       bool `fault:"never answers for an activating destination" catches:"ERR-INSTANCE-ACTIVATING"`
-	IgnoreRegion           bool `fault:"does not check RULE-SAME-REGION" catches:"RULE-SAME-REGION"`
-	IgnoreKernel           bool `fault:"does not check RULE-KERNEL-6.7" catches:"RULE-KERNEL-6.7"`
-	DuplicateOnRepeat      bool `fault:"a second identical add stores a second entry" catches:"OK-REPEAT"`
-	RaceOnConcurrentAdd    bool `fault:"checks and inserts under separate locks" catches:"ROB-CONCURRENT"`
-	AnySignature           bool `fault:"accepts a signature made with any secret" catches:"AUTH-BAD-SIGNATURE"`
-	NoNonceCheck           bool `fault:"accepts a reused nonce and a stale date" catches:"AUTH-REPLAY"`
-	ListOmits              bool `fault:"ListSnapshotReposByInstanceId always answers []" catches:"OK-LISTED"`
-	AllowSelf              bool `fault:"lets an instance reference its own repository" catches:"RULE-DISTINCT"`
-	AcceptUnknownSource    bool `fault:"stores a repository of a source that does not exist" catches:"RULE-SOURCE-EXISTS"`
-	ResultAsString         bool `fault:"answers \"Result\": \"true\" instead of true" catches:"OK-CREATED"`
-	GoQueryFormOnly        bool `fault:"verifies ROA 1.0 only as the Go SDKs write an empty query value (\"key\"), refusing Node's \"key=\"" catches:"SDK-NODE"`
-	DeleteKeepsRepo        bool `fault:"DeleteSnapshotRepo answers success and removes nothing" catches:"OK-DELETED only"`
-	DeleteClearsAll        bool `fault:"DeleteSnapshotRepo removes every repository of the destination" catches:"OK-DELETED"`
-	DeleteAnyAccount       bool `fault:"DeleteSnapshotRepo acts on another account's destination" catches:"AUTH-TENANT"`
-	DescribeWrongVersion   bool `fault:"DescribeInstance reports esVersion 7.0.0 for every instance" catches:"OK-DESCRIBE"`
-	UnknownPathOK          bool `fault:"an unknown path or method answers 200 {}" catches:"ERR-UNKNOWN-PATH"`
-	NoContentHashCheck     bool `fault:"an ACS3 body need not match x-acs-content-sha256" catches:"AUTH-CONTENT-HASH"`
-	FutureDatesOK          bool `fault:"accepts request dates up to any time ahead" catches:"AUTH-REPLAY"`
-	ROANonceUnchecked      bool `fault:"accepts a reused nonce in ROA 1.0 (ACS3 is checked)" catches:"AUTH-REPLAY"`
-	IgnoreAlreadySet       bool `fault:"ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says" catches:"OK-ALTERNATIVES"`
-	OtherSourceRevealed    bool `fault:"another account's source gets 403 naming its account, not the missing-source answer" catches:"AUTH-TENANT"`
-	LoseFourthRepo         bool `fault:"a destination's fourth repository is answered success and never stored" catches:"STATE-MODEL"`
-	ListLeaks              bool `fault:"ListSnapshotReposByInstanceId also lists the repositories of the destination listed before" catches:"STATE-MODEL"`
-	ReAddRefused           bool `fault:"a pair once deleted is refused ever after" catches:"STATE-MODEL"`
-	UnsignedNonceOK        bool `fault:"accepts ACS3 requests that leave x-acs-date or x-acs-signature-nonce out of SignedHeaders" catches:"AUTH-BAD-SIGNATURE"`
-	AnyAlgorithm           bool `fault:"accepts an ACS3 Authorization naming an unknown algorithm, whatever its signature" catches:"AUTH-BAD-SIGNATURE"`
-	SignaturePrefix        bool `fault:"compares a signature by prefix: a truncated one verifies" catches:"AUTH-BAD-SIGNATURE"`
-	AnyKnownSecret         bool `fault:"accepts a key's request signed with any other key's secret" catches:"AUTH-BAD-SIGNATURE"`
-	ROABodyUnchecked       bool `fault:"accepts a ROA 1.0 body that does not match its signed Content-MD5" catches:"AUTH-BAD-SIGNATURE"`
-	ShortNonceMemory       bool `fault:"forgets a nonce after 256 other signed requests" catches:"AUTH-REPLAY"`
-	Describe5xxUnknown     bool `fault:"DescribeInstance of an unknown ID answers 500" catches:"ROB-NO-5XX"`
-	DeleteSlash5xx         bool `fault:"DeleteSnapshotRepo of an ID holding %2F answers 500" catches:"ROB-NO-5XX"`
-	EmptyClientToken5xx    bool `fault:"DeleteSnapshotRepo with an empty clientToken answers 500" catches:"ROB-NO-5XX"`
-	NonASCIIRepoPath5xx    bool `fault:"a repoPath that is not ASCII (CJK) answers 500" catches:"ROB-NO-5XX"`
-	BacktrackingRepoPath   bool `fault:"a pattern on repoPath backtracks without end on a letter run ending in a symbol: the request hangs" catches:"ROB-NO-5XX"`
-	ListUnknownEmpty       bool `fault:"ListSnapshotReposByInstanceId of an unknown destination answers 200 [] (another account's still gets InstanceNotFound: an existence oracle)" catches:"AUTH-TENANT"`
-	FormSkipsKernel        bool `fault:"the classic SDK's form body skips the 6.7.0 kernel rule" catches:"RULE-KERNEL-6.7"`
-	FormRefusalsOK         bool `fault:"the classic SDK's form body gets 200 Result true where a rule refuses (nothing is stored)" catches:"RULE-SAME-REGION"`
-	SnapWarehouseOfFirst   bool `fault:"every list item names the first source's snapWarehouse" catches:"STATE-MODEL"`
-	DeleteFirstEntry       bool `fault:"DeleteSnapshotRepo removes the destination's first repository, not the one named" catches:"STATE-MODEL"`
-	DeletePrefix           bool `fault:"DeleteSnapshotRepo removes every repository whose source shares the named one's first ten characters" catches:"STATE-MODEL"`
-	DeleteEverywhere       bool `fault:"DeleteSnapshotRepo removes the source from every destination, not only the one named" catches:"STATE-MODEL"`
-	LoseEvery50th          bool `fault:"every 50th acknowledged add is never stored" catches:"STATE-MODEL"`
-	LostUpdate             bool `fault:"an add reads the destination's list and writes it back unlocked: two different sources added at once keep one" catches:"ROB-CONCURRENT"`
-	RequestIDPerConnection bool `fault:"RequestIds count per connection: the first answer on every connection has the same one" catches:"STATE-MODEL"`
-	ListGarbage            bool `fault:"every ListSnapshotReposByInstanceId answer carries an entry nobody added" catches:"OK-LISTED"`
-	RequestIDMarkup        bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
-	ListInstanceAll        bool `fault:"ListInstance lists every account's instances of the region, not only the caller's" catches:"STATE-MODEL"`
-	ListInstanceFirstPage  bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
-	AlreadySetDefaultFalse bool `fault:"ListAlternativeSnapshotRepos without alreadySetItems leaves out the repositories already added (the documented default is true)" catches:"OK-ALTERNATIVES"`
-	DeleteWhileActivating  bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
-	SortlessROAQuery       bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
-	ForgetWorldRepos       bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
-	ListInstanceTotalAll   bool `fault:"ListInstance's Headers.X-Total-Count counts every instance the server holds, not the caller's of the region" catches:"STATE-MODEL"`
-	KernelRuleAnyEdition   bool `fault:"applies the 6.7.0 kernel rule to every edition, not only to two Standard Edition instances" catches:"OK-CREATED exhaustive"`
+	StringVersions          bool `fault:"compares esVersion strings instead of numbers" catches:"OK-OLDER-VERSION"`
+	IgnoreFormBody          bool `fault:"reads only JSON bodies: form body= is \"missing repoPath\"" catches:"REQ-FORM-BODY"`
+	ConstantRequestID       bool `fault:"answers the same RequestId every time" catches:"OK-REQUEST-ID"`
+	RefusalCreates          bool `fault:"refuses a pair but stores the repository anyway" catches:"RULE-NO-SIDE-EFFECT only"`
+	NotFoundAs404           bool `fault:"InstanceNotFound with HTTP 404 instead of 400" catches:"ERR-INSTANCE-NOT-FOUND"`
+	NoMessage               bool `fault:"error envelopes without Message" catches:"ERR-ENVELOPE"`
+	AcceptUnsigned          bool `fault:"serves a request with no Authorization as the first account" catches:"AUTH-REQUIRED"`
+	RevealOtherAccount      bool `fault:"another account's destination gets 403, not InstanceNotFound" catches:"AUTH-TENANT"`
+	HugeBody5xx             bool `fault:"a body over the limit gets 500" catches:"ROB-BODY-LIMIT"`
+	HangOnActivating        bool `fault:"never answers for an activating destination" catches:"ERR-INSTANCE-ACTIVATING"`
+	IgnoreRegion            bool `fault:"does not check RULE-SAME-REGION" catches:"RULE-SAME-REGION"`
+	IgnoreKernel            bool `fault:"does not check RULE-KERNEL-6.7" catches:"RULE-KERNEL-6.7"`
+	DuplicateOnRepeat       bool `fault:"a second identical add stores a second entry" catches:"OK-REPEAT"`
+	RaceOnConcurrentAdd     bool `fault:"checks and inserts under separate locks" catches:"ROB-CONCURRENT"`
+	AnySignature            bool `fault:"accepts a signature made with any secret" catches:"AUTH-BAD-SIGNATURE"`
+	NoNonceCheck            bool `fault:"accepts a reused nonce and a stale date" catches:"AUTH-REPLAY"`
+	ListOmits               bool `fault:"ListSnapshotReposByInstanceId always answers []" catches:"OK-LISTED"`
+	AllowSelf               bool `fault:"lets an instance reference its own repository" catches:"RULE-DISTINCT"`
+	AcceptUnknownSource     bool `fault:"stores a repository of a source that does not exist" catches:"RULE-SOURCE-EXISTS"`
+	ResultAsString          bool `fault:"answers \"Result\": \"true\" instead of true" catches:"OK-CREATED"`
+	GoQueryFormOnly         bool `fault:"verifies ROA 1.0 only as the Go SDKs write an empty query value (\"key\"), refusing Node's \"key=\"" catches:"SDK-NODE"`
+	DeleteKeepsRepo         bool `fault:"DeleteSnapshotRepo answers success and removes nothing" catches:"OK-DELETED only"`
+	DeleteClearsAll         bool `fault:"DeleteSnapshotRepo removes every repository of the destination" catches:"OK-DELETED"`
+	DeleteAnyAccount        bool `fault:"DeleteSnapshotRepo acts on another account's destination" catches:"AUTH-TENANT"`
+	DescribeWrongVersion    bool `fault:"DescribeInstance reports esVersion 7.0.0 for every instance" catches:"OK-DESCRIBE"`
+	UnknownPathOK           bool `fault:"an unknown path or method answers 200 {}" catches:"ERR-UNKNOWN-PATH"`
+	NoContentHashCheck      bool `fault:"an ACS3 body need not match x-acs-content-sha256" catches:"AUTH-CONTENT-HASH"`
+	FutureDatesOK           bool `fault:"accepts request dates up to any time ahead" catches:"AUTH-REPLAY"`
+	ROANonceUnchecked       bool `fault:"accepts a reused nonce in ROA 1.0 (ACS3 is checked)" catches:"AUTH-REPLAY"`
+	IgnoreAlreadySet        bool `fault:"ListAlternativeSnapshotRepos offers referenced sources whatever alreadySetItems says" catches:"OK-ALTERNATIVES"`
+	OtherSourceRevealed     bool `fault:"another account's source gets 403 naming its account, not the missing-source answer" catches:"AUTH-TENANT"`
+	LoseFourthRepo          bool `fault:"a destination's fourth repository is answered success and never stored" catches:"STATE-MODEL"`
+	ListLeaks               bool `fault:"ListSnapshotReposByInstanceId also lists the repositories of the destination listed before" catches:"STATE-MODEL"`
+	ReAddRefused            bool `fault:"a pair once deleted is refused ever after" catches:"STATE-MODEL"`
+	UnsignedNonceOK         bool `fault:"accepts ACS3 requests that leave x-acs-date or x-acs-signature-nonce out of SignedHeaders" catches:"AUTH-BAD-SIGNATURE"`
+	AnyAlgorithm            bool `fault:"accepts an ACS3 Authorization naming an unknown algorithm, whatever its signature" catches:"AUTH-BAD-SIGNATURE"`
+	SignaturePrefix         bool `fault:"compares a signature by prefix: a truncated one verifies" catches:"AUTH-BAD-SIGNATURE"`
+	AnyKnownSecret          bool `fault:"accepts a key's request signed with any other key's secret" catches:"AUTH-BAD-SIGNATURE"`
+	ROABodyUnchecked        bool `fault:"accepts a ROA 1.0 body that does not match its signed Content-MD5" catches:"AUTH-BAD-SIGNATURE"`
+	ShortNonceMemory        bool `fault:"forgets a nonce after 256 other signed requests" catches:"AUTH-REPLAY"`
+	Describe5xxUnknown      bool `fault:"DescribeInstance of an unknown ID answers 500" catches:"ROB-NO-5XX"`
+	DeleteSlash5xx          bool `fault:"DeleteSnapshotRepo of an ID holding %2F answers 500" catches:"ROB-NO-5XX"`
+	EmptyClientToken5xx     bool `fault:"DeleteSnapshotRepo with an empty clientToken answers 500" catches:"ROB-NO-5XX"`
+	NonASCIIRepoPath5xx     bool `fault:"a repoPath that is not ASCII (CJK) answers 500" catches:"ROB-NO-5XX"`
+	BacktrackingRepoPath    bool `fault:"a pattern on repoPath backtracks without end on a letter run ending in a symbol: the request hangs" catches:"ROB-NO-5XX"`
+	ListUnknownEmpty        bool `fault:"ListSnapshotReposByInstanceId of an unknown destination answers 200 [] (another account's still gets InstanceNotFound: an existence oracle)" catches:"AUTH-TENANT"`
+	FormSkipsKernel         bool `fault:"the classic SDK's form body skips the 6.7.0 kernel rule" catches:"RULE-KERNEL-6.7"`
+	FormRefusalsOK          bool `fault:"the classic SDK's form body gets 200 Result true where a rule refuses (nothing is stored)" catches:"RULE-SAME-REGION"`
+	SnapWarehouseOfFirst    bool `fault:"every list item names the first source's snapWarehouse" catches:"STATE-MODEL"`
+	DeleteFirstEntry        bool `fault:"DeleteSnapshotRepo removes the destination's first repository, not the one named" catches:"STATE-MODEL"`
+	DeletePrefix            bool `fault:"DeleteSnapshotRepo removes every repository whose source shares the named one's first ten characters" catches:"STATE-MODEL"`
+	DeleteEverywhere        bool `fault:"DeleteSnapshotRepo removes the source from every destination, not only the one named" catches:"STATE-MODEL"`
+	LoseEvery50th           bool `fault:"every 50th acknowledged add is never stored" catches:"STATE-MODEL"`
+	LostUpdate              bool `fault:"an add reads the destination's list and writes it back unlocked: two different sources added at once keep one" catches:"ROB-CONCURRENT"`
+	RequestIDPerConnection  bool `fault:"RequestIds count per connection: the first answer on every connection has the same one" catches:"STATE-MODEL"`
+	ListGarbage             bool `fault:"every ListSnapshotReposByInstanceId answer carries an entry nobody added" catches:"OK-LISTED"`
+	RequestIDMarkup         bool `fault:"RequestIds carry a terminal escape and markup (ESC[2J<script>)" catches:"OK-CREATED"`
+	ListInstanceAll         bool `fault:"ListInstance lists every account's instances of the region, not only the caller's" catches:"STATE-MODEL"`
+	ListInstanceFirstPage   bool `fault:"ListInstance ignores page: every page is the first" catches:"STATE-MODEL"`
+	AlreadySetDefaultFalse  bool `fault:"ListAlternativeSnapshotRepos without alreadySetItems leaves out the repositories already added (the documented default is true)" catches:"OK-ALTERNATIVES"`
+	DeleteWhileActivating   bool `fault:"DeleteSnapshotRepo acts on an activating destination instead of answering its documented InstanceActivating" catches:"ERR-INSTANCE-ACTIVATING"`
+	SortlessROAQuery        bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
+	ForgetWorldRepos        bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
+	ListInstanceTotalAll    bool `fault:"ListInstance's Headers.X-Total-Count counts every instance the server holds, not the caller's of the region" catches:"STATE-MODEL"`
+	ListInstanceSizeZero5xx bool `fault:"ListInstance with size=0 answers 500 (a division by the page size)" catches:"ROB-NO-5XX"`
+	KernelRuleAnyEdition    bool `fault:"applies the 6.7.0 kernel rule to every edition, not only to two Standard Edition instances" catches:"OK-CREATED exhaustive"`
 }
 
 // seedRepos is the world's repositories the server starts from.

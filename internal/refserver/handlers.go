@@ -404,6 +404,10 @@ func (s *Server) listInstances(x *exchange) {
 	x.action = "ListInstance"
 	q := x.r.URL.Query()
 	page, size := s.limits.page, s.limits.size
+	if s.cfg.Faults.ListInstanceSizeZero5xx && q.Get("size") == "0" {
+		s.fail(x, apierror.InternalError)
+		return
+	}
 	for _, p := range []struct {
 		name string
 		dst  *int
