@@ -103,6 +103,7 @@ const (
 	hostileUnknown           // an unknown destination, any operation: InstanceNotFound
 	hostileTheirs            // another account's destination, any operation: InstanceNotFound
 	hostileEmptyToken        // a delete with an empty clientToken
+	hostileNoRepoPath        // a delete without repoPath, or with it empty: it names nothing, so it removes nothing
 	hostileOps
 )
 
@@ -287,6 +288,12 @@ func (e *env) sweep(pools statePools) []step {
 		}
 	}
 	out := slices.Clone(adds)
+	// Every destination full, a delete that names no repository — none,
+	// then an empty one — must leave every list as it is.
+	for i := range pools.dests {
+		out = append(out, step{kind: stepHostile, op: hostileNoRepoPath, dest: i},
+			step{kind: stepHostile, op: hostileNoRepoPath, dest: i, hostile: 1})
+	}
 	for _, a := range adds {
 		out = append(out, step{kind: stepDelete, dest: a.dest, src: a.src})
 	}
@@ -719,6 +726,22 @@ func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclie
 		theirs := e.cases.otherAccountDest()
 		r := anyOp(theirs.Dest)
 		return r, notFound(r, r.Action+" of another account's destination "+theirs.Dest), false
+	}
+	if st.op == hostileNoRepoPath {
+		r := apiclient.Delete(d.ID, s.ID)
+		what := "without repoPath"
+		if st.hostile%2 == 1 {
+			r.Query.Set("repoPath", "")
+			what = "with an empty repoPath"
+		} else {
+			r.Query.Del("repoPath")
+		}
+		return r, func(resp *apiclient.Response) string {
+			if p := answeredProblems(resp); len(p) > 0 {
+				return fmt.Sprintf("deleting %s from %s: want %s: %s", what, d.ID, wantAnswered, strings.Join(p, "; "))
+			}
+			return ""
+		}, true
 	}
 	// hostileEmptyToken: an empty clientToken is no token; the delete is
 	// answered as one without it, or refused, and the model follows.

@@ -96,8 +96,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		o.controlToken = os.Getenv("CONFORM_CONTROL_TOKEN")
 	}
 	if o.listFaults {
-		for _, f := range server.PlantedFaults() {
-			fmt.Fprintf(stdout, "%-26s %s (caught by %s)\n", f.Name, f.Breaks, f.CaughtBy)
+		faults := server.PlantedFaults()
+		width := 0
+		for _, f := range faults {
+			width = max(width, len(f.Name))
+		}
+		for _, f := range faults {
+			fmt.Fprintf(stdout, "%-*s  %s (caught by %s)\n", width, f.Name, f.Breaks, f.CaughtBy)
 		}
 		return exitOK
 	}

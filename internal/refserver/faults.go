@@ -85,6 +85,7 @@ type Faults struct {
 	SortlessROAQuery        bool `fault:"signs a ROA 1.0 query in the order sent, not sorted: a request whose query is not in key order (as @alicloud/pop-core writes the caller's) is refused" catches:"SDK-NODE"`
 	ForgetWorldRepos        bool `fault:"starts without the world's repositories: a destination that already references a source lists nothing" catches:"STATE-MODEL"`
 	ListInstanceTotalAll    bool `fault:"ListInstance's Headers.X-Total-Count counts every instance the server holds, not the caller's of the region" catches:"STATE-MODEL"`
+	DeleteUnnamedClears     bool `fault:"DeleteSnapshotRepo without repoPath, or with it empty, removes every repository of the destination (a prefix match on nothing)" catches:"STATE-MODEL"`
 	ListInstanceSizeZero5xx bool `fault:"ListInstance with size=0 answers 500 (a division by the page size)" catches:"ROB-NO-5XX"`
 	KernelRuleAnyEdition    bool `fault:"applies the 6.7.0 kernel rule to every edition, not only to two Standard Edition instances" catches:"OK-CREATED exhaustive"`
 }

@@ -274,6 +274,13 @@ func (s *Server) deleteSnapshotRepo(x *exchange, destID string) {
 	}
 	q := x.r.URL.Query()
 	src := q.Get("repoPath")
+	if src == "" && s.cfg.Faults.DeleteUnnamedClears {
+		for _, other := range s.store.List(destID) {
+			s.store.Delete(destID, other)
+		}
+		s.ok(x, s.result(true))
+		return
+	}
 	if src == "" {
 		s.fail(x, apierror.MissingRepoPath)
 		return
