@@ -563,7 +563,7 @@ func (r *Response) DotSegmentRedirect() bool {
 	if err != nil || loc.Scheme != "" || loc.Host != "" || !strings.HasPrefix(loc.Path, "/") {
 		return false
 	}
-	sent, _, _ := strings.Cut(r.Request.Path, "?")
+	sent := r.Request.Path // the escaped path; the query is apart
 	dots := false
 	for _, seg := range strings.Split(sent, "/") {
 		dots = dots || seg == "." || seg == ".."

@@ -726,8 +726,7 @@ func (e *env) hostileRequest(st step, d, s *checks.Instance, m *model) (*apiclie
 		theirs := e.cases.otherAccountDest()
 		r := anyOp(theirs.Dest)
 		return r, notFound(r, r.Action+" of another account's destination "+theirs.Dest), false
-	}
-	if st.op == hostileNoRepoPath {
+	case hostileNoRepoPath:
 		r := apiclient.Delete(d.ID, s.ID)
 		what := "without repoPath"
 		if st.hostile%2 == 1 {

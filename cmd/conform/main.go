@@ -92,13 +92,16 @@ func commandTable() []command {
 func usageText() string {
 	var b strings.Builder
 	b.WriteString("conform — checks, serves and tests the AddSnapshotRepo API of Alibaba Cloud Elasticsearch.\n\nUsage:\n")
-	// The first column as wide as its widest entry, and a space more.
+	// The first column as wide as its widest entry, and two spaces more.
+	commands := commandTable()
+	names := make([]string, len(commands))
 	width := 0
-	for _, c := range commandTable() {
-		width = max(width, len(strings.TrimSpace("conform "+c.name+" "+c.args))+2)
+	for i, c := range commands {
+		names[i] = strings.TrimSpace("conform " + c.name + " " + c.args)
+		width = max(width, len(names[i])+2)
 	}
-	for _, c := range commandTable() {
-		fmt.Fprintf(&b, "  %-*s%s\n", width, strings.TrimSpace("conform "+c.name+" "+c.args), c.short)
+	for i, c := range commands {
+		fmt.Fprintf(&b, "  %-*s%s\n", width, names[i], c.short)
 	}
 	b.WriteString(`
 Examples:

@@ -190,18 +190,15 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 	// Every planted fault (refserver.Planted, the one list), and the
 	// faithful server, which must pass.
 	type row struct {
-		name       string
-		fault      refserver.Faults
-		want       string
-		exhaustive bool
+		name  string
+		fault refserver.Faults
+		// planted is the fault's entry: what catches it, whether alone,
+		// whether with --exhaustive (the zero value for the faithful server).
+		planted refserver.PlantedFault
 	}
-	faults := []row{{"none: the faithful server", refserver.Faults{}, "", false}}
+	faults := []row{{name: "none: the faithful server"}}
 	for _, p := range refserver.Planted() {
-		want := p.Catches
-		if p.Only {
-			want += " only"
-		}
-		faults = append(faults, row{p.Name + ": " + p.Breaks, p.With(), want, p.Exhaustive})
+		faults = append(faults, row{p.Name + ": " + p.Breaks, p.With(), p})
 	}
 	var mu sync.Mutex
 	table := map[string]string{}
@@ -218,13 +215,14 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 				// The reference shows writes at once: a short settle keeps the
 				// faults that break lists from waiting the default 2 s per read.
 				args := []string{"--endpoint", ts.URL, "--timeout", "1s", "--settle", "250ms"}
-				if f.want != "" && !strings.HasSuffix(f.want, " only") {
+				want := f.planted.Catches
+				if want != "" && !f.planted.Only {
 					// The requirement that catches the fault, alone: that it
 					// catches it is the claim. The faithful server and the
 					// "only" faults run whole, to show nothing else fails.
-					args = append(args, "--label-filter", f.want)
+					args = append(args, "--label-filter", want)
 				}
-				if f.exhaustive {
+				if f.planted.Exhaustive {
 					args = append(args, "--exhaustive")
 				}
 				code, out, rep := conformRun(t, args...)
@@ -232,17 +230,16 @@ func TestSuiteCatchesEveryPlantedFault(t *testing.T) {
 				table[f.name] = fmt.Sprintf("exit %d, failed: %s", code, strings.Join(rep.Failed, ", "))
 				mu.Unlock()
 				switch {
-				case f.want == "" && code != 0:
+				case want == "" && code != 0:
 					t.Errorf("the faithful server: exit %d, failed %v\n%s", code, rep.Failed, out)
-				case strings.HasSuffix(f.want, " only"):
+				case f.planted.Only:
 					// Blame lands where the fault is: the specs that meet the
 					// leftover say so instead of failing their own requirement.
-					want := strings.TrimSuffix(f.want, " only")
 					if code != 1 || strings.Join(rep.Failed, ",") != want || (want == "OK-DELETED" && !strings.Contains(out, "started from a dirty state because")) {
 						t.Errorf("exit %d, failed %v: want exit 1 naming %s and nothing else\n%s", code, rep.Failed, want, out)
 					}
-				case f.want != "" && (code != 1 || !slices.Contains(rep.Failed, f.want)):
-					t.Errorf("exit %d, failed %v: want exit 1 naming %s\n%s", code, rep.Failed, f.want, out)
+				case want != "" && (code != 1 || !slices.Contains(rep.Failed, want)):
+					t.Errorf("exit %d, failed %v: want exit 1 naming %s\n%s", code, rep.Failed, want, out)
 				}
 			})
 		}
