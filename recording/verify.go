@@ -49,7 +49,7 @@ func (f fileFS) IsFileExists(string) bool        { _, err := os.Stat(f.path); re
 func Load(path string) (*cassette.Cassette, error) {
 	c, err := cassette.LoadWithFS(strings.TrimSuffix(path, ".yaml"), fileFS{path})
 	if err != nil {
-		return nil, fmt.Errorf("reading the cassette %s: %w", path, err)
+		return nil, fmt.Errorf("reading the cassette %s: %w (want a go-vcr v4 cassette, as conform record writes one)", path, err)
 	}
 	return c, nil
 }

@@ -90,6 +90,10 @@ func TestAWorldWithOneProblemIsRefused(t *testing.T) {
 		var inv *InvalidError
 		if !errors.As(err, &inv) || len(inv.Problems) != 1 || inv.More != 0 {
 			t.Errorf("%s: %v, want exactly one problem", name, err)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "w.yaml: ") || strings.Contains(msg, "problem(s)") {
+			t.Errorf("%s: one problem is one line naming the file, got:\n%s", name, msg)
 		}
 	}
 }

@@ -175,27 +175,35 @@ type InvalidError struct {
 }
 
 // Error lists the problems, one a line, each with the file, the place and
-// the field, then how many more there are.
+// the field, then how many more there are. A single problem is one line.
 func (e *InvalidError) Error() string {
 	var b strings.Builder
+	if len(e.Problems) == 1 && e.More == 0 {
+		e.writeProblem(&b, e.Problems[0])
+		return b.String()
+	}
 	fmt.Fprintf(&b, "%s: %d problem(s):", e.Name, len(e.Problems)+e.More)
-
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
-		b.WriteString(e.Name)
-		b.WriteString(": ")
-		if p.Where != "" {
-			b.WriteString(p.Where + ": ")
-		}
-		if p.Field != "" {
-			b.WriteString(p.Field + ": ")
-		}
-		b.WriteString(p.Msg)
+		e.writeProblem(&b, p)
 	}
 	if e.More > 0 {
 		fmt.Fprintf(&b, "\n  … and %d more problem(s); fix these and run again to see them", e.More)
 	}
 	return b.String()
+}
+
+// writeProblem writes one problem: the file, the place, the field, the message.
+func (e *InvalidError) writeProblem(b *strings.Builder, p Problem) {
+	b.WriteString(e.Name)
+	b.WriteString(": ")
+	if p.Where != "" {
+		b.WriteString(p.Where + ": ")
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field + ": ")
+	}
+	b.WriteString(p.Msg)
 }
 
 // Parse decodes and validates a world. JSON (a document starting with "{")

@@ -116,6 +116,9 @@ func TestCheckBadInputExits2WithAClearMessage(t *testing.T) {
 			if !strings.Contains(errOut, tt.says) {
 				t.Errorf("stderr lacks %q:\n%s", tt.says, errOut)
 			}
+			if lines := strings.Count(strings.TrimSuffix(errOut, "\n"), "\n") + 1; lines != 1 {
+				t.Errorf("bad input gets one line, got %d:\n%s", lines, errOut)
+			}
 		})
 	}
 }

@@ -140,8 +140,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	names := commandNames()
-	fmt.Fprintf(stderr, "conform: unknown command %q%s (want %s or %s)\n\n%s", args[0], suggest.DidYouMean(args[0], names),
-		strings.Join(names[:len(names)-1], ", "), names[len(names)-1], usageText())
+	fmt.Fprintf(stderr, "conform: unknown command %q%s (want %s or %s; see conform help)\n", args[0], suggest.DidYouMean(args[0], names),
+		strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 	return exitUsage
 }
 

@@ -62,6 +62,10 @@ func TestRecordThenVerifyTheOracle(t *testing.T) {
 
 func TestRecordAndVerifyRefuseBadInputInOneLine(t *testing.T) {
 	dir := t.TempDir()
+	notACassette := filepath.Join(dir, "garbage.yaml")
+	if err := os.WriteFile(notACassette, []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		args []string
 		says string
@@ -73,6 +77,7 @@ func TestRecordAndVerifyRefuseBadInputInOneLine(t *testing.T) {
 		{[]string{"verify-oracle"}, "no --cassette"},
 		{[]string{"verify-oracle", "--cassette", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"verify-oracle", "--cassette", dir}, "a directory"},
+		{[]string{"verify-oracle", "--cassette", notACassette}, "want a go-vcr v4 cassette"},
 		{[]string{"verify-oracle", "--cassette", "x", "-o", "xml"}, `-o "xml" is not an output`},
 	} {
 		code, out, errOut := conform(t, tt.args...)
