@@ -153,8 +153,6 @@ func (o checkOptions) validate() error {
 func (o checkOptions) conflict() string {
 	lo := o.lo
 	switch {
-	case o.output != "text" && o.output != "json":
-		return fmt.Sprintf("-o %q is not an output (want text or json)", o.output)
 	case o.live && (o.world != "" || o.matrix):
 		return "--live reads the platform: it takes neither --world nor --matrix"
 	case o.live && (lo.region == "" || lo.dest == ""):

@@ -31,7 +31,7 @@ type liveOptions struct {
 func bindPlatformFlags(fs *flag.FlagSet, lo *liveOptions, prefix string) {
 	lo.regionEndpoints = endpointFlags{}
 	fs.StringVar(&lo.endpoint, "endpoint", "", prefix+"endpoint URL of --region (default https://elasticsearch.<region>.aliyuncs.com)")
-	fs.Var(lo.regionEndpoints, "region-endpoint", prefix+"REGION=URL endpoint of another region (repeatable)")
+	fs.Var(lo.regionEndpoints, "region-endpoint", prefix+"`REGION=URL`: the endpoint of another region (repeatable)")
 	fs.StringVar(&lo.profile, "profile", "", prefix+"aliyun CLI profile or credentials-file profile to use")
 	fs.DurationVar(&lo.timeout, "timeout", 10*time.Second, prefix+"timeout of each call")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -103,7 +104,8 @@ func TestCheckBadInputExits2WithAClearMessage(t *testing.T) {
 			broken + `: instance es-cn-x: version: version "7.1O" is not a version (want e.g. 7.10.0_with_X-Pack)`},
 		{"missing world file", []string{"check", "--world", filepath.Join(dir, "nope.yaml"), "--dest", "a", "--source", "b"}, "nope.yaml"},
 		{"no source", []string{"check", "--dest", "a"}, "--source"},
-		{"bad output", []string{"check", "--dest", "a", "--source", "b", "-o", "xml"}, `-o "xml"`},
+		{"bad output", []string{"check", "--dest", "a", "--source", "b", "-o", "xml"}, `invalid value "xml" for flag -o: not an output (want text or json)`},
+		{"bad long output", []string{"check", "--dest", "a", "--source", "b", "--output", "xml"}, `invalid value "xml" for flag --output: not an output`},
 		{"unknown flag", []string{"check", "--nope"}, "nope"},
 		{"unknown command", []string{"chek"}, `unknown command "chek"`},
 	}
@@ -141,6 +143,21 @@ func TestEveryHelpShowsExitCodesAndDoubleDashFlags(t *testing.T) {
 	_, out, _ := conform(t, "check", "--help")
 	if !strings.Contains(out, "  --dest string") || !strings.Contains(out, "3  undecided") {
 		t.Errorf("check --help:\n%s", out)
+	}
+}
+
+// A flag's placeholder says what to type: never the flag package's
+// "value" for a flag whose usage names none.
+func TestNoHelpShowsAPlaceholderOfGoSyntax(t *testing.T) {
+	placeholder := regexp.MustCompile(`(?m)^  -{1,2}\S+ value$`)
+	for _, c := range commandTable() {
+		code, out, _ := conform(t, c.name, "--help")
+		if code != 0 {
+			t.Errorf("%s --help: exit %d", c.name, code)
+		}
+		if m := placeholder.FindString(out); m != "" {
+			t.Errorf("%s --help shows %q: name the value in its usage, between backquotes", c.name, m)
+		}
 	}
 }
 

@@ -123,10 +123,30 @@ func unknownFlag(fs *flag.FlagSet, name string) error {
 }
 
 // bindOutput binds -o and its long form --output into output, text by
-// default.
+// default; any other value than text or json is refused as the flags are
+// parsed, so no command checks it again.
 func bindOutput(fs *flag.FlagSet, output *string) {
-	fs.StringVar(output, "o", "text", "output: text or json")
-	fs.StringVar(output, "output", "text", "output: text or json (the long form of -o)")
+	*output = "text"
+	fs.Var(outputValue{output}, "o", "output `format`: text or json")
+	fs.Var(outputValue{output}, "output", "output `format`: text or json (the long form of -o)")
+}
+
+// outputValue is -o's value: text or json, nothing else.
+type outputValue struct{ p *string }
+
+func (v outputValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v outputValue) Set(s string) error {
+	if s != "text" && s != "json" {
+		return errors.New("not an output (want text or json)")
+	}
+	*v.p = s
+	return nil
 }
 
 // loadWorld is world.LoadOrBuiltin(path), its error saying what to give

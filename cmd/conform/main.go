@@ -148,7 +148,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runHelpCommand is conform help [COMMAND]: the usage, or that command's --help.
 func runHelpCommand(args []string, stdout, stderr io.Writer) int {
 	switch {
-	case len(args) == 0:
+	case len(args) == 0, len(args) == 1 && isHelp(args[0]):
 		fmt.Fprint(stdout, usageText())
 		return exitOK
 	case len(args) > 2:

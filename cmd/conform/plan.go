@@ -89,7 +89,7 @@ type planOptions struct {
 func planFlags(o *planOptions) *flag.FlagSet {
 	fs := newFlags("plan")
 	fs.StringVar(&o.world, "world", "", "world file, YAML or JSON, with the repos that exist (default: the built-in world)")
-	fs.Var(&o.upgrades, "upgrade", "ID=VERSION[@KERNEL], comma-separated or repeated: the planned upgrades, in the order you would apply them")
+	fs.Var(&o.upgrades, "upgrade", "`ID=VERSION[@KERNEL]`, comma-separated or repeated: the planned upgrades, in the order you would apply them")
 	bindOutput(fs, &o.output)
 	return fs
 }
@@ -100,10 +100,6 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	worldPath, output, ups := o.world, o.output, o.upgrades
-	if output != "text" && output != "json" {
-		fmt.Fprintf(stderr, "conform plan: -o %q is not an output (want text or json)\n", output)
-		return exitUsage
-	}
 	upgrades, err := planning.ParseUpgrades(ups.String())
 	if err != nil {
 		fmt.Fprintf(stderr, "conform plan: --upgrade: %v\n", err)

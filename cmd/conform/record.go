@@ -179,8 +179,6 @@ func runVerifyOracle(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case o.cassette == "":
 		return usage("no --cassette: name the file conform record wrote, e.g. --cassette session.yaml")
-	case o.output != "text" && o.output != "json":
-		return usage("-o %q is not an output (want text or json)", terminal.Escape(o.output))
 	}
 	c, err := recording.Load(o.cassette)
 	if err != nil {

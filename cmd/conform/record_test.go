@@ -78,7 +78,7 @@ func TestRecordAndVerifyRefuseBadInputInOneLine(t *testing.T) {
 		{[]string{"verify-oracle", "--cassette", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"verify-oracle", "--cassette", dir}, "a directory"},
 		{[]string{"verify-oracle", "--cassette", notACassette}, "want a go-vcr v4 cassette"},
-		{[]string{"verify-oracle", "--cassette", "x", "-o", "xml"}, `-o "xml" is not an output`},
+		{[]string{"verify-oracle", "--cassette", "x", "-o", "xml"}, `invalid value "xml" for flag -o: not an output (want text or json)`},
 	} {
 		code, out, errOut := conform(t, tt.args...)
 		if code != 2 || out != "" || !strings.Contains(errOut, tt.says) || strings.Count(errOut, "\n") != 1 {

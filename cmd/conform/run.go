@@ -62,11 +62,11 @@ func runFlags(o *runOptions) *flag.FlagSet {
 	fs := newFlags("run")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "base URL of the implementation (default: start the reference server)")
 	fs.StringVar(&o.world, "world", "", "world file the implementation holds (default: the built-in world)")
-	fs.Func("capabilities", "what the implementation has, comma-separated (default "+capabilityList(suite.AllCapabilities())+")", func(v string) (err error) {
+	fs.Func("capabilities", "what the implementation has, a comma-separated `list` (default "+capabilityList(suite.AllCapabilities())+")", func(v string) (err error) {
 		cfg.Capabilities, err = suite.ParseCapabilities(v)
 		return err
 	})
-	fs.Func("signature", "default way of signing, as an official SDK does: "+string(cfg.Signature)+" (default), v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)", func(v string) (err error) {
+	fs.Func("signature", "the default signing `scheme`, as an official SDK signs: "+string(cfg.Signature)+" (default), v1, darabonba-v2, node-v3, node-v2 or pop-core (docs/signing.md)", func(v string) (err error) {
 		cfg.Signature, err = apiclient.ParseSignature(v)
 		return err
 	})

@@ -64,7 +64,7 @@ func serveFlags(o *serveOptions) *flag.FlagSet {
 	fs.IntVar(&o.nonceCapacity, "nonce-capacity", acs.DefaultNonceCapacity, "nonces remembered against replays, per AccessKey; when a key's are all valid, its new signed requests get 400 Throttling.User")
 	fs.StringVar(&o.controlToken, "control-token", "", "turn on the control API under /_conform/ (docs/testing.md), every call with Authorization: Bearer TOKEN (default $CONFORM_CONTROL_TOKEN; empty: off)")
 	fs.BoolVar(&o.listFaults, "faults", false, "list the planted faults (name, what each breaks, the requirement that catches it) and exit")
-	fs.Func("fault", "serve with this planted fault (repeatable; --faults lists them): a server that misbehaves as implementations do", func(v string) error {
+	fs.Func("fault", "serve with the planted fault of this `name` (repeatable; --faults lists them): a server that misbehaves as implementations do", func(v string) error {
 		o.faults = append(o.faults, v)
 		return nil
 	})
