@@ -118,8 +118,8 @@ func TestCheckBadInputExits2WithAClearMessage(t *testing.T) {
 			if !strings.Contains(errOut, tt.says) {
 				t.Errorf("stderr lacks %q:\n%s", tt.says, errOut)
 			}
-			if lines := strings.Count(strings.TrimSuffix(errOut, "\n"), "\n") + 1; lines != 1 {
-				t.Errorf("bad input gets one line, got %d:\n%s", lines, errOut)
+			if strings.Count(errOut, "\n") != 1 || !strings.HasSuffix(errOut, "\n") {
+				t.Errorf("bad input gets one line:\n%s", errOut)
 			}
 		})
 	}
